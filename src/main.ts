@@ -1,0 +1,52 @@
+#!/usr/bin/env bun
+// `aikv`: starts the server. Options: --config file.toml and redis-style --name value flags.
+
+import { loadStartupConfig, parseFlags } from "./config/load.ts";
+import { AIKV_VERSION, REDIS_VERSION, Server } from "./server/context.ts";
+import { Network } from "./server/network.ts";
+import { installShutdown } from "./server/shutdown.ts";
+
+const USAGE = `Usage: aikv [--config aikv.toml] [--<option> <value> ...]
+  e.g. aikv --port 7000 --bind 127.0.0.1 --databases 32 --loglevel debug --requirepass secret
+Every Redis 7.0 configuration parameter (and AiKv's: engine, shards, tiering, lua-rollback) is accepted.`;
+
+export async function main(argv: string[]): Promise<Server> {
+  let opts;
+  try {
+    opts = parseFlags(argv);
+  } catch (e) {
+    console.error(`aikv: ${(e as Error).message}\n${USAGE}`);
+    process.exit(1);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (opts.version) {
+    console.log(`AiKv v=${AIKV_VERSION} redis_version=${REDIS_VERSION} bun=${Bun.version}`);
+    process.exit(0);
+  }
+  const srv = new Server();
+  try {
+    loadStartupConfig(srv.cfg, opts);
+    srv.init();
+  } catch (e) {
+    console.error(`aikv: configuration error: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const net = new Network(srv);
+  srv.net = net;
+  try {
+    net.listen(srv.cfg.get<string[]>("bind"), srv.cfg.num("port"));
+  } catch (e) {
+    srv.log.warning((e as Error).message);
+    process.exit(1);
+  }
+  srv.startCron();
+  installShutdown(srv);
+  srv.log.notice(`AiKv ${AIKV_VERSION} (redis ${REDIS_VERSION} compatible) pid=${process.pid} engine=${srv.cfg.str("engine")}`);
+  srv.log.notice(`Ready to accept connections tcp on ${srv.cfg.get<string[]>("bind").join(" ")} port ${net.port}`);
+  return srv;
+}
+
+if (import.meta.main) await main(process.argv.slice(2));

@@ -1,0 +1,163 @@
+// One logical database: key -> value, key -> expiry (absolute ms), and the hooks that
+// WATCH, blocking pops and cluster slot counting need. Expired keys are removed lazily
+// on access (and actively by Keyspace.activeExpireCycle).
+
+import { keySlotStr } from "../cluster/slot.ts";
+import type { Keyspace } from "./keyspace.ts";
+import type { Value } from "./value.ts";
+
+/** Something that WATCHes keys: a transaction that must fail if the key changes. */
+export interface Watcher {
+  watchTouched(): void;
+}
+
+export class Db {
+  dict = new Map<string, Value>();
+  expires = new Map<string, number>();
+  /** key -> transactions watching it (WATCH); null while nobody watches in this db */
+  watched: Map<string, Set<Watcher>> | null = null;
+  /** key -> number of clients blocked on it; null while nobody blocks in this db */
+  blocked: Map<string, number> | null = null;
+  /** slot -> keys, kept only in cluster mode (CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT) */
+  slots: Map<number, Set<string>> | null = null;
+  /** average TTL estimate for INFO keyspace */
+  avgTtl = 0;
+  // Rotating iterators: random sampling without a key array (RANDOMKEY, active expiry).
+  private randIter: Iterator<string> | null = null;
+  expireIter: Iterator<[string, number]> | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly ks: Keyspace,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** Value for a write or an internal lookup: expires lazily, no hit/miss stats. */
+  lookup(key: string): Value | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0) {
+      const t = this.expires.get(key);
+      if (t !== undefined && this.ks.now > t && this.ks.expireIfAllowed(this, key)) return undefined;
+    }
+    if (typeof v === "object") v.lru = this.ks.lruClock;
+    return v;
+  }
+
+  /** Value for a read command: like lookup() and counts keyspace hits/misses. */
+  read(key: string): Value | undefined {
+    const v = this.lookup(key);
+    if (v === undefined) this.ks.stats.misses++;
+    else this.ks.stats.hits++;
+    return v;
+  }
+
+  /** Does the key exist (expiring it if due)? */
+  has(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /**
+   * Stores a value (Redis's setKey): adds or overwrites, drops the TTL unless keepTtl.
+   * The caller signals the change (Keyspace.written) once its command is done.
+   */
+  set(key: string, v: Value, keepTtl = false): void {
+    if ((this.slots !== null || this.blocked !== null) && !this.dict.has(key)) this.added(key);
+    this.dict.set(key, v);
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+  }
+
+  /** Adds a key known not to exist (a new collection). */
+  add(key: string, v: Value): void {
+    this.dict.set(key, v);
+    if (this.slots !== null || this.blocked !== null) this.added(key);
+  }
+
+  private added(key: string): void {
+    if (this.slots !== null) {
+      const slot = keySlotStr(key);
+      let set = this.slots.get(slot);
+      if (!set) this.slots.set(slot, (set = new Set()));
+      set.add(key);
+    }
+    if (this.blocked !== null && this.blocked.has(key)) this.ks.readyKeys.push([this, key]);
+  }
+
+  /** Removes a key and its TTL. Returns whether it was there. */
+  remove(key: string): boolean {
+    if (!this.dict.delete(key)) return false;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.slots !== null) {
+      const slot = keySlotStr(key);
+      const set = this.slots.get(slot);
+      if (set) {
+        set.delete(key);
+        if (set.size === 0) this.slots.delete(slot);
+      }
+    }
+    return true;
+  }
+
+  getExpire(key: string): number | undefined {
+    return this.expires.size === 0 ? undefined : this.expires.get(key);
+  }
+
+  setExpire(key: string, whenMs: number): void {
+    this.expires.set(key, whenMs);
+  }
+
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Removes everything; returns how many keys were removed. */
+  clear(): number {
+    const n = this.dict.size;
+    this.dict = new Map();
+    this.expires = new Map();
+    if (this.slots !== null) this.slots = new Map();
+    this.randIter = null;
+    this.expireIter = null;
+    return n;
+  }
+
+  /**
+   * A pseudo-random key: walks a rotating iterator a random number of steps, so no key
+   * array is kept. Expired keys met on the way are removed, like Redis's dbRandomKey.
+   */
+  randomKey(): string | null {
+    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
+      let steps = Math.floor(Math.random() * Math.min(this.dict.size, 32));
+      let key: string | undefined;
+      while (steps-- >= 0) {
+        if (this.randIter === null) this.randIter = this.dict.keys();
+        const r = this.randIter.next();
+        if (r.done) {
+          this.randIter = null;
+          continue;
+        }
+        key = r.value;
+      }
+      if (key === undefined) continue;
+      const t = this.expires.size ? this.expires.get(key) : undefined;
+      if (t !== undefined && this.ks.now > t) {
+        if (this.ks.expireIfAllowed(this, key)) continue;
+      }
+      return key;
+    }
+    return null;
+  }
+
+  /** Swaps contents with another db (SWAPDB); hooks stay with the db index. */
+  swapWith(o: Db): void {
+    [this.dict, o.dict] = [o.dict, this.dict];
+    [this.expires, o.expires] = [o.expires, this.expires];
+    [this.slots, o.slots] = [o.slots, this.slots];
+    [this.avgTtl, o.avgTtl] = [o.avgTtl, this.avgTtl];
+    this.randIter = o.randIter = null;
+    this.expireIter = o.expireIter = null;
+  }
+}

@@ -1,0 +1,179 @@
+// The keyspace: all databases, the clock commands see, expiry (lazy + active cycle),
+// and the signals every write sends (WATCH, keyspace events, blocked clients, propagation).
+
+import { Db } from "./db.ts";
+import { N, Notifier } from "./notify.ts";
+
+export interface KeyspaceStats {
+  hits: number;
+  misses: number;
+  expired: number;
+  evicted: number;
+  expiredStalePerc: number;
+  expiredTimeCapReached: number;
+  expireCycleCpuMs: number;
+}
+
+/** Receives the effects of writes as commands (the propagation stream: WAL, replicas). */
+export type PropagateFn = (dbid: number, args: (string | Uint8Array)[]) => void;
+
+export class Keyspace {
+  dbs: Db[];
+  /** Time commands see, in ms: fixed while a command (or script, or EXEC) runs. */
+  now = Date.now();
+  /** Seconds clock for object idle time, like Redis's 24-bit LRU clock. */
+  lruClock = 0;
+  /** Changes since the last save (Redis's server.dirty). */
+  dirty = 0;
+  stats: KeyspaceStats = {
+    hits: 0,
+    misses: 0,
+    expired: 0,
+    evicted: 0,
+    expiredStalePerc: 0,
+    expiredTimeCapReached: 0,
+    expireCycleCpuMs: 0,
+  };
+  readonly events = new Notifier();
+  /** Keys that got a value while clients were blocked on them; served after each command. */
+  readyKeys: [Db, string][] = [];
+  /** Expiry deletion is off while replaying or loading, and with DEBUG SET-ACTIVE-EXPIRE 0. */
+  activeExpire = true;
+  lazyExpire = true;
+  propagate: PropagateFn | null = null;
+  /** Set while a command time is frozen (MULTI/EXEC, scripts). */
+  frozen = 0;
+
+  constructor(databases: number) {
+    this.dbs = [];
+    for (let i = 0; i < databases; i++) this.dbs.push(new Db(i, this));
+    this.tick();
+  }
+
+  /** Refreshes the command clock unless frozen. */
+  tick(): void {
+    if (this.frozen) return;
+    this.now = Date.now();
+    this.lruClock = Math.floor(this.now / 1000) & 0xffffff;
+  }
+
+  /** Deletes an expired key (lazily found). Returns false when expiry is suspended. */
+  expireIfAllowed(db: Db, key: string): boolean {
+    if (!this.lazyExpire) return false;
+    this.deleteExpired(db, key);
+    return true;
+  }
+
+  private deleteExpired(db: Db, key: string): void {
+    db.remove(key);
+    this.stats.expired++;
+    this.events.notify(N.EXPIRED, "expired", key, db.id);
+    this.modified(db, key);
+    this.propagate?.(db.id, ["DEL", key]);
+  }
+
+  /** signalModifiedKey: invalidates WATCHes on the key. */
+  modified(db: Db, key: string): void {
+    const w = db.watched;
+    if (w === null) return;
+    const set = w.get(key);
+    if (set) for (const t of set) t.watchTouched();
+  }
+
+  /** Invalidates every WATCH in a db (FLUSHDB/FLUSHALL/SWAPDB). */
+  modifiedAll(db: Db, onlyExisting = false): void {
+    const w = db.watched;
+    if (w === null) return;
+    for (const [key, set] of w) {
+      if (onlyExisting && !db.dict.has(key)) continue;
+      for (const t of set) t.watchTouched();
+    }
+  }
+
+  notify(klass: number, event: string, key: string, dbid: number): void {
+    if (this.events.flags !== 0) this.events.notify(klass, event, key, dbid);
+  }
+
+  /** The common tail of a write: WATCH, keyspace event, dirty counter. */
+  written(db: Db, key: string, klass: number, event: string, dirty = 1): void {
+    this.modified(db, key);
+    if (this.events.flags !== 0) this.events.notify(klass, event, key, db.id);
+    this.dirty += dirty;
+  }
+
+  get keyCount(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+
+  /**
+   * One slice of Redis's active expiry: per db, look at keys with a TTL in rounds of 20,
+   * repeating while more than 25% of a round was expired, within a time budget.
+   */
+  activeExpireCycle(budgetMs: number): void {
+    if (!this.activeExpire || !this.lazyExpire) return;
+    const start = performance.now();
+    this.tick();
+    let sampled = 0;
+    let expired = 0;
+    for (const db of this.dbs) {
+      if (db.expires.size === 0) continue;
+      for (;;) {
+        let round = 0;
+        let roundExpired = 0;
+        const checks = Math.min(20, db.expires.size);
+        for (let i = 0; i < checks; i++) {
+          if (db.expireIter === null) db.expireIter = db.expires.entries();
+          const r = db.expireIter.next();
+          if (r.done) {
+            db.expireIter = null;
+            break;
+          }
+          round++;
+          const [key, when] = r.value;
+          if (this.now > when) {
+            this.deleteExpired(db, key);
+            roundExpired++;
+          }
+        }
+        sampled += round;
+        expired += roundExpired;
+        if (round === 0 || roundExpired * 4 <= round) break;
+        if (performance.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReached++;
+          break;
+        }
+      }
+    }
+    if (sampled > 0) this.stats.expiredStalePerc = (expired / sampled) * 0.05 + this.stats.expiredStalePerc * 0.95;
+    this.stats.expireCycleCpuMs += performance.now() - start;
+  }
+
+  flushDb(db: Db): number {
+    this.modifiedAll(db, true);
+    const n = db.clear();
+    this.dirty += n;
+    return n;
+  }
+
+  flushAll(): number {
+    let n = 0;
+    for (const db of this.dbs) n += this.flushDb(db);
+    return n;
+  }
+
+  swapDb(a: number, b: number): void {
+    const da = this.dbs[a]!;
+    const dbb = this.dbs[b]!;
+    // Watchers of keys in either db see the swap as a change (touchAllWatchedKeysInDb).
+    this.modifiedAll(da);
+    this.modifiedAll(dbb);
+    da.swapWith(dbb);
+    // Clients blocked in either db may now find their keys.
+    for (const db of [da, dbb]) {
+      if (db.blocked) for (const key of db.blocked.keys()) if (db.dict.has(key)) this.readyKeys.push([db, key]);
+    }
+    this.dirty++;
+  }
+}
