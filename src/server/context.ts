@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { Config } from "../config/registry.ts";
 import { params } from "../config/params.ts";
 import { CommandTable } from "../commands/table.ts";
-import { HANDLERS } from "../commands/index.ts";
+import { HANDLERS, installFamilies } from "../commands/index.ts";
 import { Keyspace, type PropagateFn } from "../store/keyspace.ts";
 import type { EncodingLimits } from "../store/value.ts";
 import { Logger } from "./log.ts";
@@ -117,6 +117,7 @@ export class Server {
     this.ks.events.publish = (ch, msg) => void this.hooks.publish?.(ch, msg);
     this.ks.propagate = (db, args) => this.propagate(db, args);
     this.setHz(this.cfg.num("hz"));
+    installFamilies(this);
   }
 
   propagate(dbid: number, args: (string | Uint8Array)[]): void {
