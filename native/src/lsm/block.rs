@@ -282,7 +282,7 @@ mod tests {
                 it.next();
             }
             assert!(!it.valid());
-            for i in 0..400 {
+            for i in 0..400usize {
                 it.seek(format!("key{i:04}").as_bytes());
                 let want = i.div_ceil(2);
                 if want < 200 {
