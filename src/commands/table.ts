@@ -4,6 +4,7 @@
 
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/client.ts";
+import { LatencyHistogram } from "../server/histogram.ts";
 import { SPECS } from "./specs.ts";
 import { aclCategories, FLAG_ORDER, legacyRange, type KeySpecDecl, type SpecDecl } from "./spec-rules.ts";
 
@@ -80,6 +81,8 @@ export class Command {
   usec = 0;
   rejected = 0;
   failed = 0;
+  /** INFO latencystats, created on first call */
+  latency: LatencyHistogram | null = null;
 
   constructor(
     /** "get", or "config|get" for a subcommand */
@@ -166,7 +169,9 @@ export class CommandTable {
       if (spec.subs) {
         const subs = Object.entries(spec.subs).filter(([sub]) => handlers[`${name}|${sub}`]);
         if (subs.length === 0) continue;
-        const parent = new Command(name, spec, null, null);
+        // A container may also run on its own (plain COMMAND).
+        if (handlers[name]) used.add(name);
+        const parent = new Command(name, spec, handlers[name] ?? null, null);
         parent.subs = new Map();
         const idx = new NameIndex();
         for (const [sub, sspec] of subs) {

@@ -74,6 +74,14 @@ export class Server {
   readonly monitors = new Set<Client>();
   stats = newStats();
   readonly runId = randomBytes(20).toString("hex");
+  replId = randomBytes(20).toString("hex");
+  /** ROLE reply when replication is configured (set by the replication subsystem). */
+  roleReply: ((c: Client) => void) | null = null;
+  /** latency-tracking: per-command histograms for INFO latencystats */
+  latencyTracking = true;
+  // instantaneous_ops_per_sec: samples of the command counter, like Redis's 16 x 100 ms
+  private opsSamples: number[] = [];
+  private opsLast = { t: Date.now(), n: 0 };
   private nextClientId = 1;
   requirePass = "";
   loading = false;
@@ -95,6 +103,7 @@ export class Server {
     cron: [] as ((srv: Server) => void)[],
     /** consumers of the propagation stream (WAL, replicas) */
     propagate: [] as PropagateFn[],
+    pubsubCounts: null as (() => { channels: number; patterns: number; shard: number }) | null,
   };
   shuttingDown = false;
   role: "master" | "replica" = "master";
@@ -194,6 +203,29 @@ export class Server {
     this.postponed.add(c);
   }
 
+  changeReplId(): void {
+    this.replId = randomBytes(20).toString("hex");
+  }
+
+  opsPerSec(): number {
+    if (this.opsSamples.length === 0) return 0;
+    return Math.round(this.opsSamples.reduce((x, y) => x + y, 0) / this.opsSamples.length);
+  }
+
+  private sampleOps(): void {
+    const now = Date.now();
+    const dt = now - this.opsLast.t;
+    if (dt < 100) return;
+    this.opsSamples.push(((this.stats.commands - this.opsLast.n) * 1000) / dt);
+    if (this.opsSamples.length > 16) this.opsSamples.shift();
+    this.opsLast = { t: now, n: this.stats.commands };
+  }
+
+  /** Pub/sub counts for INFO (filled in by the pub/sub subsystem). */
+  pubsubCounts(): { channels: number; patterns: number; shard: number } {
+    return this.hooks.pubsubCounts?.() ?? { channels: 0, patterns: 0, shard: 0 };
+  }
+
   setRequirePass(p: string): void {
     this.requirePass = p;
   }
@@ -230,6 +262,7 @@ export class Server {
 
   /** Periodic work: active expiry (25% of a tick at most), idle client timeouts, hooks. */
   private cron(): void {
+    this.sampleOps();
     const budget = (1000 / this.hz) * 0.25;
     this.ks.activeExpireCycle(budget);
     const timeout = this.cfg.num("timeout");

@@ -7,6 +7,7 @@ import { ReplyError, wrongArgs, E } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { CMD, type Command } from "../commands/table.ts";
 import { repr } from "../util/repr.ts";
+import { LatencyHistogram } from "./histogram.ts";
 import { CF, type Client } from "./client.ts";
 import type { Server } from "./context.ts";
 
@@ -43,7 +44,7 @@ export function resolve(srv: Server, c: Client, a: Argv): Command | null {
     reject(c, unknownCommand(a), null);
     return null;
   }
-  if (cmd.subs !== null) {
+  if (cmd.subs !== null && !(a.argc === 1 && cmd.handler !== null)) {
     if (a.argc === 1) {
       reject(c, wrongArgs(cmd.name), cmd);
       return null;
@@ -117,9 +118,11 @@ export function call(c: Client, cmd: Command, a: Argv): void {
     out.error(e instanceof ReplyError ? e.reply : `ERR internal error running '${cmd.name}': ${(e as Error)?.message ?? e}`);
     cmd.failed++;
   }
-  const us = Math.round((performance.now() - start) * 1000);
+  const elapsed = (performance.now() - start) * 1000;
+  const us = Math.round(elapsed);
   cmd.calls++;
   cmd.usec += us;
+  if (srv.latencyTracking) (cmd.latency ??= new LatencyHistogram()).record(elapsed);
   srv.stats.commands++;
   if ((cmd.flags & CMD.SKIP_SLOWLOG) === 0 && us >= srv.slowlog.threshold && srv.slowlog.threshold >= 0) {
     srv.slowlog.maybeAdd(us, () => a.strings(), c.addr, c.name);

@@ -43,8 +43,33 @@ export class Db {
       const t = this.expires.get(key);
       if (t !== undefined && this.ks.now > t && this.ks.expireIfAllowed(this, key)) return undefined;
     }
-    if (typeof v === "object") v.lru = this.ks.lruClock;
+    if (typeof v === "object") {
+      if (this.ks.lfu) v.lru = this.ks.lfuTouch(v.lru);
+      else v.lru = this.ks.lruClock;
+    } else if (this.access !== null) this.touchString(key);
     return v;
+  }
+
+  /** Access data of plain string values, kept only while an LRU/LFU policy needs it. */
+  access: Map<string, number> | null = null;
+
+  private touchString(key: string): void {
+    const ks = this.ks;
+    this.access!.set(key, ks.lfu ? ks.lfuTouch(this.access!.get(key) ?? ks.lfuInit()) : ks.lruClock);
+  }
+
+  /** OBJECT IDLETIME: seconds since last access (0 for strings while access is untracked). */
+  idleSeconds(key: string, v: Value): number {
+    const clock = typeof v === "object" ? v.lru : this.access?.get(key);
+    if (clock === undefined) return 0;
+    const now = this.ks.lruClock;
+    return now >= clock ? now - clock : now + 0x1000000 - clock;
+  }
+
+  /** OBJECT FREQ: the decayed logarithmic access counter. */
+  lfuCounter(key: string, v: Value): number {
+    const lru = typeof v === "object" ? v.lru : this.access?.get(key);
+    return lru === undefined ? 0 : this.ks.lfuDecay(lru);
   }
 
   /** Value for a read command: like lookup() and counts keyspace hits/misses. */
@@ -67,12 +92,14 @@ export class Db {
   set(key: string, v: Value, keepTtl = false): void {
     if ((this.slots !== null || this.blocked !== null) && !this.dict.has(key)) this.added(key);
     this.dict.set(key, v);
+    if (typeof v === "object") v.lru = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
   }
 
   /** Adds a key known not to exist (a new collection). */
   add(key: string, v: Value): void {
     this.dict.set(key, v);
+    if (typeof v === "object") v.lru = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
     if (this.slots !== null || this.blocked !== null) this.added(key);
   }
 
@@ -90,6 +117,7 @@ export class Db {
   remove(key: string): boolean {
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.access !== null) this.access.delete(key);
     if (this.slots !== null) {
       const slot = keySlotStr(key);
       const set = this.slots.get(slot);
@@ -118,6 +146,7 @@ export class Db {
     const n = this.dict.size;
     this.dict = new Map();
     this.expires = new Map();
+    if (this.access !== null) this.access = new Map();
     if (this.slots !== null) this.slots = new Map();
     this.randIter = null;
     this.expireIter = null;
@@ -155,6 +184,7 @@ export class Db {
   swapWith(o: Db): void {
     [this.dict, o.dict] = [o.dict, this.dict];
     [this.expires, o.expires] = [o.expires, this.expires];
+    [this.access, o.access] = [o.access, this.access];
     [this.slots, o.slots] = [o.slots, this.slots];
     [this.avgTtl, o.avgTtl] = [o.avgTtl, this.avgTtl];
     this.randIter = o.randIter = null;

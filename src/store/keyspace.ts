@@ -43,6 +43,10 @@ export class Keyspace {
   propagate: PropagateFn | null = null;
   /** Set while a command time is frozen (MULTI/EXEC, scripts). */
   frozen = 0;
+  /** LFU mode (maxmemory-policy *-lfu): Obj.lru holds minutes<<8 | log counter, as in Redis. */
+  lfu = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
 
   constructor(databases: number) {
     this.dbs = [];
@@ -55,6 +59,44 @@ export class Keyspace {
     if (this.frozen) return;
     this.now = Date.now();
     this.lruClock = Math.floor(this.now / 1000) & 0xffffff;
+  }
+
+  /**
+   * Tracks access of plain strings too (needed by LRU/LFU eviction); collections always carry
+   * their clock in Obj.lru.
+   */
+  setAccessTracking(on: boolean, lfu: boolean): void {
+    this.lfu = lfu;
+    for (const db of this.dbs) db.access = on ? (db.access ?? new Map()) : null;
+  }
+
+  private minutes(): number {
+    return Math.floor(this.now / 60000) & 0xffff;
+  }
+
+  /** LFU value of a new object: current minutes, counter 5 (LFU_INIT_VAL). */
+  lfuInit(): number {
+    return (this.minutes() << 8) | 5;
+  }
+
+  /** Counter after decay by elapsed periods of lfu-decay-time minutes. */
+  lfuDecay(lru: number): number {
+    const ldt = lru >>> 8;
+    const counter = lru & 255;
+    const now = this.minutes();
+    const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+    const periods = this.lfuDecayTime ? Math.floor(elapsed / this.lfuDecayTime) : 0;
+    return periods > counter ? 0 : counter - periods;
+  }
+
+  /** An access: decay, then a logarithmic increment (probability 1/((c-5)*factor+1)). */
+  lfuTouch(lru: number): number {
+    let counter = this.lfuDecay(lru);
+    if (counter < 255) {
+      const base = Math.max(0, counter - 5);
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
+    }
+    return (this.minutes() << 8) | counter;
   }
 
   /** Deletes an expired key (lazily found). Returns false when expiry is suspended. */
