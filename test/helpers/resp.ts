@@ -70,6 +70,9 @@ export class RespConn {
           conn.buf = Buffer.concat([conn.buf, d]);
           conn.wake();
         },
+        drain() {
+          conn.pump();
+        },
         close() {
           conn.closed = true;
           conn.wake();
@@ -101,8 +104,25 @@ export class RespConn {
     });
   }
 
+  /** Bytes the socket has not taken yet (Bun's write can be partial). */
+  private outq: Uint8Array[] = [];
+
+  private pump(): void {
+    while (this.outq.length) {
+      const b = this.outq[0]!;
+      const w = this.sock.write(b);
+      if (w < 0) return;
+      if (w < b.length) {
+        this.outq[0] = b.subarray(w);
+        return;
+      }
+      this.outq.shift();
+    }
+  }
+
   writeRaw(b: string | Uint8Array): void {
-    this.sock.write(typeof b === "string" ? Buffer.from(b, "latin1") : b);
+    this.outq.push(typeof b === "string" ? Buffer.from(b, "latin1") : b);
+    if (this.outq.length === 1) this.pump();
   }
 
   send(...args: (string | Uint8Array)[]): void {
