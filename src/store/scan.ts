@@ -44,10 +44,19 @@ export function scanStep<K>(coll: Map<K, unknown> | Set<K>, cursor: number, coun
   return pos;
 }
 
-/** Parses a SCAN cursor (an unsigned 64-bit decimal); NaN when invalid ("ERR invalid cursor"). */
+/**
+ * Parses a SCAN cursor like Redis's strtoul-based parseScanCursorOrReply: optional sign, decimal
+ * digits (none at all reads as 0), wrapping negation, no leading space, at most 2^64-1.
+ * NaN when invalid ("ERR invalid cursor").
+ */
 export function parseCursor(s: string): number {
-  if (!/^\d{1,20}$/.test(s)) return NaN;
-  const v = Number(s);
-  if (v > 18446744073709551615) return NaN;
-  return v;
+  const m = /^([+-]?)(\d*)$/.exec(s);
+  if (m === null || (m[1] !== "" && m[2] === "")) return NaN;
+  if (m[2]!.length <= 15) {
+    const v = m[2] === "" ? 0 : Number(m[2]);
+    return m[1] === "-" && v !== 0 ? Number(2n ** 64n - BigInt(v)) : v;
+  }
+  const b = BigInt(m[2]!);
+  if (b > 18446744073709551615n) return NaN;
+  return Number(m[1] === "-" && b !== 0n ? 2n ** 64n - b : b);
 }

@@ -1,0 +1,284 @@
+// The sorted set type: a member -> score Map plus the ordered index (ztree.ts), Redis's
+// dict + skiplist pair. OBJECT ENCODING reports "listpack" until the set first outgrows
+// zset-max-listpack-entries / -value (one-way, checked when a new member is added, like
+// Redis), then "skiplist". What the listpack form changes visibly is kept: a listpack stores
+// scores as text, so a -0 score becomes 0 there.
+
+import { E, fail } from "../../errors.ts";
+import { fmtG } from "../../util/numbers.ts";
+import { Obj, type EncodingLimits, type Value } from "../value.ts";
+import { ZTree } from "./ztree.ts";
+
+export const ZADD_NX = 1;
+export const ZADD_XX = 2;
+export const ZADD_GT = 4;
+export const ZADD_LT = 8;
+export const ZADD_INCR = 16;
+
+export const ZOUT_NOP = 1;
+export const ZOUT_ADDED = 2;
+export const ZOUT_UPDATED = 4;
+
+/** Per-member bookkeeping bytes used for MEMORY USAGE estimates. */
+const ENTRY_OVERHEAD = 48;
+
+export class ZSet extends Obj {
+  readonly type = "zset" as const;
+  readonly dict = new Map<string, number>();
+  t = new ZTree();
+  /** still in the compact (listpack) encoding */
+  lp = true;
+  private mem = 0;
+  /** Result of the last add(): the member's score afterwards. */
+  newScore = 0;
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  encoding(_lim: EncodingLimits): string {
+    return this.lp ? "listpack" : "skiplist";
+  }
+
+  clone(): ZSet {
+    const z = new ZSet();
+    const ms: string[] = [];
+    const ss: number[] = [];
+    this.t.forEach((m, s) => {
+      ms.push(m);
+      ss.push(s);
+      z.dict.set(m, s);
+    });
+    z.t = ZTree.fromSorted(ms, ss);
+    z.lp = this.lp;
+    z.mem = this.mem;
+    return z;
+  }
+
+  bytes(): number {
+    return this.mem + 16;
+  }
+
+  score(m: string): number | undefined {
+    return this.dict.get(m);
+  }
+
+  /** Adds a member known to be absent, converting the encoding first if it must grow. */
+  insert(m: string, s: number, lim: EncodingLimits): void {
+    if (this.lp) {
+      if (this.dict.size + 1 > lim.zsetMaxListpackEntries || m.length > lim.zsetMaxListpackValue) this.lp = false;
+      else if (s === 0) s = 0; // a listpack keeps "0" for -0
+    }
+    this.dict.set(m, s);
+    this.t.insert(s, m);
+    this.mem += m.length + ENTRY_OVERHEAD;
+  }
+
+  /** Changes the score of a present member. */
+  rescore(m: string, old: number, s: number): void {
+    if (this.lp && s === 0) s = 0;
+    this.dict.set(m, s);
+    this.t.update(old, m, s);
+  }
+
+  /** Removes a member; false if absent. */
+  remove(m: string): boolean {
+    const s = this.dict.get(m);
+    if (s === undefined) return false;
+    this.dict.delete(m);
+    this.t.delete(s, m);
+    this.mem -= m.length + ENTRY_OVERHEAD;
+    return true;
+  }
+
+  /** Removes `count` members from rank `start` on; gone() sees each (in order). */
+  removeRange(start: number, count: number, gone?: (m: string, s: number) => void): void {
+    this.t.deleteRange(start, count, (m, s) => {
+      this.dict.delete(m);
+      this.mem -= m.length + ENTRY_OVERHEAD;
+      gone?.(m, s);
+    });
+  }
+
+  /**
+   * Redis's zsetAdd. Returns ZOUT_* flags (newScore holds the resulting score), or -1 when an
+   * increment produced NaN.
+   */
+  add(score: number, m: string, flags: number, lim: EncodingLimits): number {
+    const cur = this.dict.get(m);
+    if (cur !== undefined) {
+      if (flags & ZADD_NX) return ZOUT_NOP;
+      if (flags & ZADD_INCR) {
+        score += cur;
+        if (Number.isNaN(score)) return -1;
+      }
+      if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return ZOUT_NOP;
+      this.newScore = score;
+      if (score !== cur) {
+        this.rescore(m, cur, score);
+        return ZOUT_UPDATED;
+      }
+      return 0;
+    }
+    if (flags & ZADD_XX) return ZOUT_NOP;
+    this.newScore = score;
+    this.insert(m, score, lim);
+    return ZOUT_ADDED;
+  }
+
+  /**
+   * Picks the encoding for a set built as a whole (ZUNIONSTORE & co.), like Redis's
+   * zsetConvertToListpackIfNeeded; maxLen is the longest member.
+   */
+  settle(maxLen: number, lim: EncodingLimits): void {
+    this.lp = this.dict.size <= lim.zsetMaxListpackEntries && maxLen <= lim.zsetMaxListpackValue;
+    if (!this.lp) return;
+    for (let l: typeof this.t.head | null = this.t.head; l; l = l.next) {
+      const ls = l.s;
+      for (let i = 0; i < ls.length; i++) {
+        if (ls[i] === 0 && Object.is(ls[i], -0)) {
+          ls[i] = 0;
+          this.dict.set(l.m[i]!, 0);
+        }
+      }
+    }
+  }
+
+  /** Builds a set from members already in score order (no duplicates). */
+  static fromSorted(ms: string[], ss: number[]): ZSet {
+    const z = new ZSet();
+    for (let i = 0; i < ms.length; i++) {
+      z.dict.set(ms[i]!, ss[i]!);
+      z.mem += ms[i]!.length + ENTRY_OVERHEAD;
+    }
+    z.t = ZTree.fromSorted(ms, ss);
+    z.lp = false;
+    return z;
+  }
+}
+
+/** The sorted set in `v`, or WRONGTYPE. */
+export function asZSet(v: Value): ZSet {
+  if (v instanceof ZSet) return v;
+  return fail(E.WRONGTYPE);
+}
+
+/** Redis's d2string (ZSCAN, listpack text of a score): integers printed as integers. */
+export function d2string(d: number): string {
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isInteger(d) && d >= -4611686018427387903 && d <= 4611686018427387903) {
+    return Math.abs(d) < 1e21 ? String(d) : BigInt(d).toString();
+  }
+  return fmtG(d, 17);
+}
+
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+const DEC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INF = /^[+-]?(?:inf|infinity)$/i;
+const HEX = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?$/;
+
+/**
+ * C strtod over the whole string, as zslParseRange uses it: leading spaces allowed, an empty
+ * string is 0, overflow gives +-inf, underflow 0. NaN when not all of it parses (or is NaN).
+ */
+export function strtodAll(s: string): number {
+  if (s.length === 0) return 0;
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  if (i === s.length) return NaN;
+  const t = i === 0 ? s : s.slice(i);
+  if (DEC.test(t)) return Number(t);
+  if (INF.test(t)) return t.charCodeAt(0) === 45 ? -Infinity : Infinity;
+  const h = HEX.exec(t);
+  if (h) {
+    const [, sign, mant, exp] = h;
+    const [ip, fp = ""] = mant!.split(".");
+    let v = 0;
+    for (const ch of ip!) v = v * 16 + parseInt(ch, 16);
+    let scale = 1 / 16;
+    for (const ch of fp) {
+      v += parseInt(ch, 16) * scale;
+      scale /= 16;
+    }
+    v *= Math.pow(2, exp ? parseInt(exp, 10) : 0);
+    return sign === "-" ? -v : v;
+  }
+  return NaN;
+}
+
+/** A score interval (zrangespec). */
+export interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/** zslParseRange: "(" makes a bound exclusive. Returns null when either is not a float. */
+export function parseScoreRange(a: string, b: string): ScoreRange | null {
+  const minex = a.charCodeAt(0) === 40;
+  const maxex = b.charCodeAt(0) === 40;
+  const min = strtodAll(minex ? a.slice(1) : a);
+  const max = strtodAll(maxex ? b.slice(1) : b);
+  if (Number.isNaN(min) || Number.isNaN(max)) return null;
+  return { min, max, minex, maxex };
+}
+
+/** A lex interval (zlexrangespec): null bounds are "-" (min) and "+" (max) infinities. */
+export interface LexRange {
+  /** "" with minInf for "-"; "+" gives maxInf */
+  min: string;
+  max: string;
+  minex: boolean;
+  maxex: boolean;
+  /** min is "-" (below everything) or "+" (above everything) */
+  minKind: number;
+  maxKind: number;
+}
+
+/** Kind of a lex bound: 0 a string, -1 "-", +1 "+". */
+function lexItem(s: string): [kind: number, v: string, ex: boolean] | null {
+  const c = s.charCodeAt(0);
+  if (c === 43) return s.length === 1 ? [1, "", false] : null; // +
+  if (c === 45) return s.length === 1 ? [-1, "", false] : null; // -
+  if (c === 40) return [0, s.slice(1), true]; // (
+  if (c === 91) return [0, s.slice(1), false]; // [
+  return null;
+}
+
+/** zslParseLexRange; null when an item is not valid. */
+export function parseLexRange(a: string, b: string): LexRange | null {
+  const x = lexItem(a);
+  const y = lexItem(b);
+  if (!x || !y) return null;
+  return { min: x[1], max: y[1], minex: x[2], maxex: y[2], minKind: x[0], maxKind: y[0] };
+}
+
+/** Rank of the first element with score in range (i.e. count below the min bound). */
+export function scoreStart(z: ZSet, r: ScoreRange): number {
+  return z.t.countBelow(r.minex ? 2 : 1, r.min, "");
+}
+
+/** One past the rank of the last element with score in range. */
+export function scoreEnd(z: ZSet, r: ScoreRange): number {
+  return z.t.countBelow(r.maxex ? 1 : 2, r.max, "");
+}
+
+/** Rank of the first element at or above the lex min. */
+export function lexStart(z: ZSet, r: LexRange): number {
+  if (r.minKind < 0) return 0;
+  if (r.minKind > 0) return z.size;
+  return z.t.countBelow(r.minex ? 4 : 3, 0, r.min);
+}
+
+/** One past the last element at or below the lex max. */
+export function lexEnd(z: ZSet, r: LexRange): number {
+  if (r.maxKind > 0) return z.size;
+  if (r.maxKind < 0) return 0;
+  return z.t.countBelow(r.maxex ? 3 : 4, 0, r.max);
+}
