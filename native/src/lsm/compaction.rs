@@ -22,6 +22,8 @@ pub struct Compaction {
     /// rewrite of the deepest level (manual compaction).
     pub output_level: usize,
     pub inputs: [Vec<Arc<FileMeta>>; 2],
+    /// Manual (compactRange) compactions always rewrite: their point is to drop garbage.
+    pub manual: bool,
 }
 
 impl Compaction {
@@ -31,7 +33,7 @@ impl Compaction {
 
     /// One file that overlaps nothing below can simply be moved down a level.
     pub fn is_trivial_move(&self) -> bool {
-        self.output_level != self.level && self.inputs[0].len() == 1 && self.inputs[1].is_empty()
+        !self.manual && self.output_level != self.level && self.inputs[0].len() == 1 && self.inputs[1].is_empty()
     }
 }
 
@@ -83,7 +85,7 @@ fn level0_closure(v: &Version, seed: Vec<Arc<FileMeta>>) -> Vec<Arc<FileMeta>> {
 fn with_next_level(v: &Version, level: usize, inputs: Vec<Arc<FileMeta>>) -> Compaction {
     let (lo, hi) = user_range(&inputs);
     let below = v.overlapping(level + 1, Some(&lo), Some(&hi));
-    Compaction { level, output_level: level + 1, inputs: [inputs, below] }
+    Compaction { level, output_level: level + 1, inputs: [inputs, below], manual: false }
 }
 
 /// Automatic pick: the level with the highest score; within a level, round-robin by the
@@ -110,7 +112,9 @@ pub fn pick_range(v: &Version, opts: &Options, level: usize, start: Option<&[u8]
         return None;
     }
     let inputs = range_inputs(v, opts, level, start, end)?;
-    Some(with_next_level(v, level, inputs))
+    let mut c = with_next_level(v, level, inputs);
+    c.manual = true;
+    Some(c)
 }
 
 /// Manual rewrite of part of the deepest populated level (level >= 1) into the same level,
@@ -120,7 +124,7 @@ pub fn pick_range_in_place(v: &Version, opts: &Options, level: usize, start: Opt
         return None;
     }
     let inputs = range_inputs(v, opts, level, start, end)?;
-    Some(Compaction { level, output_level: level, inputs: [inputs, Vec::new()] })
+    Some(Compaction { level, output_level: level, inputs: [inputs, Vec::new()], manual: true })
 }
 
 fn range_inputs(v: &Version, opts: &Options, level: usize, start: Option<&[u8]>, end: Option<&[u8]>) -> Option<Vec<Arc<FileMeta>>> {

@@ -981,6 +981,13 @@ impl DbInner {
         });
         lock(&self.state).compacting = false;
         self.bg_cv.notify_all();
+        if let Err(e) = &r {
+            // A compaction that cannot read its inputs would fail again on every attempt and
+            // level 0 would grow without bound: stop writes with a sticky error instead.
+            if e.kind != ErrorKind::Closed {
+                self.set_bg_error(e.clone().context("compaction"));
+            }
+        }
         r
     }
 
