@@ -25,14 +25,12 @@ export class Network {
   private readonly lim: ParserLimits = { maxBulk: 0, unauthenticated: false };
   bind: string[] = [];
   port = 0;
-  /** client-output-buffer-limit classes */
-  outputLimits: Record<"normal" | "replica" | "pubsub", OutputLimit> = {
-    normal: { hard: 0, soft: 0, softSeconds: 0 },
-    replica: { hard: 256 << 20, soft: 64 << 20, softSeconds: 60 },
-    pubsub: { hard: 32 << 20, soft: 8 << 20, softSeconds: 60 },
-  };
+  /** client-output-buffer-limit classes (from the config; CONFIG SET replaces them) */
+  outputLimits: Record<"normal" | "replica" | "pubsub", OutputLimit>;
 
-  constructor(readonly srv: Server) {}
+  constructor(readonly srv: Server) {
+    this.outputLimits = srv.cfg.get("client-output-buffer-limit");
+  }
 
   /** Opens listeners; throws with a clear message if an address cannot be bound. */
   listen(bind: string[], port: number): void {
