@@ -718,7 +718,6 @@ function zsetOp(c: Client, a: Argv, dst: string | null, numkeysIdx: number, op: 
       } catch (e) {
         if (e !== STOP) throw e;
       }
-      sorted = s0.z !== null;
     }
   } else if (op === UNION) {
     const acc = new Map<string, number>();
