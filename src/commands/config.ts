@@ -3,6 +3,7 @@
 
 import { E, fail } from "../errors.ts";
 import { rewriteConfigFile } from "../config/load.ts";
+import { SENSITIVE } from "../config/registry.ts";
 import type { Client } from "../server/client.ts";
 import type { Server } from "../server/context.ts";
 import { helpReply } from "./help.ts";
@@ -74,9 +75,15 @@ export const handlers: Handlers = {
 
   "config|set"(c, a) {
     if (a.argc & 1) fail(E.SYNTAX);
+    const cfg = c.srv.cfg;
     const pairs: [string, string][] = [];
-    for (let i = 2; i < a.argc; i += 2) pairs.push([a.str(i), a.str(i + 1)]);
-    const err = c.srv.cfg.configSet(pairs, { local: isLocal(c), loading: c.srv.loading });
+    for (let i = 2; i < a.argc; i += 2) {
+      const name = a.str(i);
+      pairs.push([name, a.str(i + 1)]);
+      // secrets never reach the slow log, even when the call fails
+      if ((cfg.def(name)?.flags ?? 0) & SENSITIVE) (c.redact ??= []).push(i + 1);
+    }
+    const err = cfg.configSet(pairs, { local: isLocal(c), loading: c.srv.loading });
     if (err !== null) fail(err);
     c.out.ok();
   },

@@ -257,7 +257,10 @@ export function params(srv: Server): ParamDef[] {
     { name: "syslog-enabled", type: "bool", def: false, flags: IMMUTABLE },
     { name: "syslog-ident", type: "str", def: "redis", flags: IMMUTABLE },
     { name: "syslog-facility", type: "enum", def: "local0", flags: IMMUTABLE, values: [["user", 8], ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => [`local${i}`, 128 + i * 8] as [string, number])] },
-    { name: "daemonize", type: "bool", def: false, flags: IMMUTABLE },
+    {
+      name: "daemonize", type: "bool", def: false, flags: IMMUTABLE,
+      apply: (v: boolean, c) => void (v && c.startup && srv.log.warning("daemonize yes is not supported: AiKv keeps running in the foreground (use a supervisor)")),
+    },
     { name: "supervised", type: "enum", def: "no", flags: IMMUTABLE, values: [["upstart", 1], ["systemd", 2], ["auto", 3], ["no", 0]] },
     {
       name: "pidfile",
@@ -444,11 +447,13 @@ export function params(srv: Server): ParamDef[] {
       type: "enum",
       def: "noeviction",
       values: names("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+      // LRU/LFU policies need the access clock of every key (OBJECT IDLETIME / FREQ, eviction)
+      apply: (v: string) => srv.ks.setAccessTracking(v.includes("lru") || v.includes("lfu"), v.includes("lfu")),
     },
     { name: "maxmemory-samples", type: "int", def: 5, min: 1, max: INT_MAX },
     { name: "maxmemory-eviction-tenacity", type: "int", def: 10, min: 0, max: 100 },
-    { name: "lfu-log-factor", type: "int", def: 10, min: 0, max: INT_MAX },
-    { name: "lfu-decay-time", type: "int", def: 1, min: 0, max: INT_MAX },
+    { name: "lfu-log-factor", type: "int", def: 10, min: 0, max: INT_MAX, apply: (v) => void (srv.ks.lfuLogFactor = Number(v)) },
+    { name: "lfu-decay-time", type: "int", def: 1, min: 0, max: INT_MAX, apply: (v) => void (srv.ks.lfuDecayTime = Number(v)) },
     { name: "lazyfree-lazy-eviction", type: "bool", def: false },
     { name: "lazyfree-lazy-expire", type: "bool", def: false },
     { name: "lazyfree-lazy-server-del", type: "bool", def: false },
@@ -487,7 +492,7 @@ export function params(srv: Server): ParamDef[] {
     { name: "slowlog-log-slower-than", type: "int", def: 10000, min: -1, max: LLONG_MAX, apply: (v) => void (srv.slowlog.threshold = Number(v)) },
     { name: "slowlog-max-len", type: "int", def: 128, min: 0, max: LONG_MAX, apply: (v) => srv.slowlog.setMaxLen(Number(v)) },
     { name: "latency-monitor-threshold", type: "int", def: 0, min: 0, max: LLONG_MAX, apply: (v) => void (srv.latency.threshold = Number(v)) },
-    { name: "latency-tracking", type: "bool", def: true },
+    { name: "latency-tracking", type: "bool", def: true, apply: (v: boolean) => void (srv.latencyTracking = v) },
     {
       name: "latency-tracking-info-percentiles",
       type: "custom",

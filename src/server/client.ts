@@ -78,6 +78,8 @@ export class Client implements Watcher {
 
   /** Set by a handler that already propagated its effects as other commands (SPOP -> SREM). */
   selfPropagated = false;
+  /** Argument positions of the current command that hold secrets: SLOWLOG shows "(redacted)". */
+  redact: number[] | null = null;
   /** Blocking-operation state, owned by the blocking module. */
   blocked: unknown = null;
 

@@ -125,8 +125,10 @@ export function call(c: Client, cmd: Command, a: Argv): void {
   if (srv.latencyTracking) (cmd.latency ??= new LatencyHistogram()).record(elapsed);
   srv.stats.commands++;
   if ((cmd.flags & CMD.SKIP_SLOWLOG) === 0 && us >= srv.slowlog.threshold && srv.slowlog.threshold >= 0) {
-    srv.slowlog.maybeAdd(us, () => a.strings(), c.addr, c.name);
+    const red = c.redact;
+    srv.slowlog.maybeAdd(us, red === null ? () => a.strings() : () => a.strings().map((s, i) => (red.includes(i) ? "(redacted)" : s)), c.addr, c.name);
   }
+  c.redact = null;
   if (srv.latency.threshold > 0) srv.latency.add(cmd.has(CMD.FAST) ? "fast-command" : "command", us / 1000);
   if (srv.monitors.size !== 0 && (cmd.flags & (CMD.SKIP_MONITOR | CMD.ADMIN)) === 0) feedMonitors(srv, c, a);
   if (ks.dirty !== dirty && srv.hooks.propagate.length !== 0 && !c.selfPropagated) {

@@ -687,3 +687,22 @@ describe("protected configs", () => {
     }
   });
 });
+
+describe("secrets", () => {
+  test("SLOWLOG shows CONFIG SET values of sensitive parameters as (redacted)", async () => {
+    const strip = (r: string) => r.replace(/:\d+\r\n/g, ":N\r\n").replace(/127\.0\.0\.1:\d+/g, "ADDR");
+    await d.same(
+      `
+      SLOWLOG RESET
+      CONFIG SET slowlog-log-slower-than 0
+      CONFIG SET masterauth "" masteruser "" hz 10
+      CONFIG SET requirepass
+      CONFIG SET masterauth x nosuch y
+      CONFIG SET slowlog-log-slower-than 10000
+      SLOWLOG GET
+      SLOWLOG RESET
+      `,
+      { normalize: (r) => strip(r) },
+    );
+  });
+});
