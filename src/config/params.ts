@@ -172,8 +172,7 @@ export function params(srv: Server): ParamDef[] {
       format: (v: string[]) => v.join(" "),
       apply: (v: string[], c) => {
         if (c.startup || !srv.net) return;
-        // no address means Redis's default: every IPv4 and (if available) IPv6 address
-        if (srv.rebind({ bind: v.length ? v : ["*", "-::*"] })) return "Failed to bind to specified addresses.";
+        if (srv.rebind({ bind: v })) return "Failed to bind to specified addresses.";
       },
     },
     { name: "unixsocket", type: "str", def: "", flags: IMMUTABLE },

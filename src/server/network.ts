@@ -34,6 +34,8 @@ export class Network {
 
   /** Opens listeners; throws with a clear message if an address cannot be bound. */
   listen(bind: string[], port: number): void {
+    // no address (bind "") means Redis's default: every IPv4 and, if available, IPv6 address
+    if (bind.length === 0) bind = ["*", "-::*"];
     const opened: TCPSocketListener<Client>[] = [];
     for (const raw of bind) {
       const optional = raw.startsWith("-");

@@ -501,6 +501,12 @@ describe("CONFIG SET", () => {
     expect(await c2.call("PING")).toBe("+PONG\r\n");
     expect(await c2.call("CONFIG", "SET", "bind", "127.0.0.1 -::1")).toBe("+OK\r\n");
     expect(await c2.call("CONFIG", "GET", "bind")).toBe("*2\r\n$4\r\nbind\r\n$14\r\n127.0.0.1 -::1\r\n");
+    // no address: Redis's default "* -::*" is listened on, CONFIG GET shows ""
+    expect(await c2.call("CONFIG", "SET", "bind", "")).toBe("+OK\r\n");
+    expect(await c2.call("CONFIG", "GET", "bind")).toBe("*2\r\n$4\r\nbind\r\n$0\r\n\r\n");
+    const c4 = await RespConn.connect(free);
+    expect(await c4.call("PING")).toBe("+PONG\r\n");
+    c4.close();
     expect(await c2.call("CONFIG", "SET", "port", String(d.aikv.port), "bind", "127.0.0.1")).toBe("+OK\r\n");
     const c3 = await RespConn.connect(d.aikv.port);
     expect(await c3.call("PING")).toBe("+PONG\r\n");
