@@ -687,3 +687,76 @@ test("random sequences over the string family", async () => {
     await d.same(cmds, { protos: [seed % 2 === 0 ? 2 : 3] });
   }
 });
+
+/**
+ * What the string commands propagate (to the WAL and replicas), compared with what a real
+ * redis-server replica receives from its master (seen through MONITOR on the replica).
+ * AiKv's stream is captured in-process from the propagation hook.
+ */
+describe("propagation", () => {
+  test("effects match a redis-server replica's stream", async () => {
+    const { Server } = await import("../../src/server/context.ts");
+    const { processCommand } = await import("../../src/server/dispatch.ts");
+    const { Argv } = await import("../../src/resp/argv.ts");
+    const { CF } = await import("../../src/server/client.ts");
+    const { startRedis } = await import("../helpers/servers.ts");
+
+    const script: Cmd[] = [
+      ["SET", "k", "v", "EX", "100"], ["SET", "k", "v", "PX", "100000", "NX"], ["SET", "k", "v2", "XX", "GET", "KEEPTTL"],
+      ["SET", "k", "v3", "GET"], ["SET", "k", "v4", "GET", "EXAT", "99999999999"], ["SET", "k", "v5", "get", "Get"],
+      ["SETEX", "k", "100", "v"], ["PSETEX", "k", "100000", "v"], ["GETEX", "k", "EX", "100"], ["GETEX", "k", "PXAT", "99999999999000"],
+      ["GETEX", "k", "EXAT", "99999999999"], ["GETEX", "k", "PX", "5000"], ["GETEX", "k", "PERSIST"], ["GETEX", "k", "PERSIST"], ["GETEX", "k"],
+      ["GETEX", "k", "PXAT", "1"], ["SET", "n", "1.5"], ["INCRBYFLOAT", "n", "1"], ["INCRBYFLOAT", "n", "0.1"], ["GETSET", "n", "5"],
+      ["GETDEL", "n"], ["GETDEL", "n"], ["SETNX", "z", "1"], ["SETNX", "z", "1"], ["MSET", "a", "1", "b", "2"], ["MSETNX", "a", "1"],
+      ["MSETNX", "c", "1", "d", "2"], ["SET", "g", "v", "NX", "GET"], ["SET", "g", "v", "NX", "GET"], ["APPEND", "g", "x"], ["INCR", "i"],
+      ["DECRBY", "i", "3"], ["SETRANGE", "g", "1", "yy"], ["SETRANGE", "g", "1", ""], ["SET", "w", "1", "XX"],
+      ["SETBIT", "b", "1", "1"], ["SETBIT", "b", "1", "1"], ["BITFIELD", "b", "SET", "u8", "0", "255"], ["BITFIELD", "b", "GET", "u8", "0"],
+      ["BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1"], ["BITOP", "NOT", "c", "b"], ["BITOP", "AND", "c", "nothing"],
+      ["GET", "a"], ["LCS", "a", "b"],
+    ];
+    const norm = (args: string[]) => args.map((x) => (/^1\d{12}$/.test(x) ? "<now-ms>" : x)).join(" ");
+
+    // AiKv, in-process
+    const srv = new Server();
+    srv.init();
+    const ours: string[] = [];
+    srv.hooks.propagate.push((_db, args) => ours.push(norm(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))))));
+    const c = srv.newClient();
+    c.flags |= CF.FAKE;
+    for (const cmd of script) processCommand(c, Argv.of(cmd));
+
+    // redis-server master + replica
+    const master = d.redis;
+    const mc = await RespConn.connect(master.port);
+    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+    mc.close();
+    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    try {
+      const rep = await RespConn.connect(replica.port);
+      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
+      await rep.call("MONITOR");
+      const m = await RespConn.connect(master.port);
+      await m.call("FLUSHALL");
+      for (const cmd of script) await m.call(...cmd);
+      await m.call("PING", "end-marker");
+      await m.call("SET", "__end", "1");
+      const theirs: string[] = [];
+      for (;;) {
+        const line = (await rep.read()).slice(1).trim();
+        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
+        if (args[0] === "SET" || args[0] === "set") {
+          if (args[1] === "__end") break;
+        }
+        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
+        theirs.push(norm(args.map((x) => x)));
+      }
+      m.close();
+      rep.close();
+      const lower = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
+      expect(lower(ours)).toEqual(lower(theirs));
+      expect(ours.length).toBeGreaterThan(25);
+    } finally {
+      await replica.stop();
+    }
+  }, 30000);
+});
