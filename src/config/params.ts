@@ -49,6 +49,10 @@ export function strerror(e: unknown): string {
   return (code && STRERROR[code]) || (e as Error)?.message || String(e);
 }
 
+/** Values are byte strings (one char per byte); file system calls take UTF-8 text. */
+const fsPath = (v: string) => Buffer.from(v, "latin1").toString("utf8");
+const fromFs = (v: string) => Buffer.from(v, "utf8").toString("latin1");
+
 /** C's strtoll as Redis uses it: leading spaces and a sign allowed, the whole word consumed. */
 function strtoll(s: string): bigint | null {
   if (s === "") return 0n;
@@ -226,11 +230,11 @@ export function params(srv: Server): ParamDef[] {
       flags: PROTECTED | DENY_LOADING,
       parse: (args) => args[0]!,
       format: (v: string) => v,
-      get: () => process.cwd(),
+      get: () => fromFs(process.cwd()),
       apply: (v: string) => {
         try {
           if (v === "") throw Object.assign(new Error("empty path"), { code: "ENOENT" });
-          process.chdir(v);
+          process.chdir(fsPath(v));
         } catch (e) {
           return strerror(e);
         }
@@ -245,12 +249,12 @@ export function params(srv: Server): ParamDef[] {
       apply: (v: string) => {
         if (v !== "") {
           try {
-            appendFileSync(v, "");
+            appendFileSync(fsPath(v), "");
           } catch (e) {
             return `Can't open the log file: ${strerror(e)}`;
           }
         }
-        srv.log.setFile(v);
+        srv.log.setFile(fsPath(v));
       },
     },
     { name: "syslog-enabled", type: "bool", def: false, flags: IMMUTABLE },
@@ -269,8 +273,8 @@ export function params(srv: Server): ParamDef[] {
       apply: (v: string, c) => {
         if (!c.startup || v === "" || pidfileWritten) return;
         try {
-          writeFileSync(v, `${process.pid}\n`);
-          pidfileWritten = v;
+          writeFileSync(fsPath(v), `${process.pid}\n`);
+          pidfileWritten = fsPath(v);
           shutdownHooks.push(() => {
             try {
               unlinkSync(pidfileWritten);
