@@ -31,8 +31,14 @@ const MAX_CHARS = 5 * 1024;
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+const TWO53 = 1n << 53n;
+
 function bitLen(n: bigint): number {
-  if (n === 0n) return 0;
+  if (n < TWO53) {
+    const x = Number(n);
+    const hi = Math.floor(x / 4294967296);
+    return hi > 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(x);
+  }
   // toString(16) is fast for BigInt; the top digit refines the length.
   const h = n.toString(16);
   return (h.length - 1) * 4 + (32 - Math.clz32(parseInt(h[0]!, 16)));
@@ -306,6 +312,9 @@ function smallInt(s: string): number {
   return s.charCodeAt(0) === 45 ? -v : v;
 }
 
+let lastIncr = "";
+let lastIncrValue: LongDouble | null = null;
+
 /**
  * INCRBYFLOAT's arithmetic: the long double sum of two decimal strings in Redis's
  * "%.17Lf"-trimmed form. Throws ReplyError(E.NOT_FLOAT) when an operand is not a valid
@@ -325,7 +334,14 @@ export function incrByFloatString(current: string, incr: string): string | null 
   }
   const a = parseLongDouble(current);
   if (a === null) fail(E.NOT_FLOAT);
-  const b = parseLongDouble(incr);
+  // Counters are usually bumped by the same increment: keep its parse.
+  let b: LongDouble | null;
+  if (incr === lastIncr) b = lastIncrValue;
+  else {
+    b = parseLongDouble(incr);
+    lastIncr = incr;
+    lastIncrValue = b;
+  }
   if (b === null) fail(E.NOT_FLOAT);
   const r = addLongDouble(a, b);
   if (r === null || r.inf) return null;

@@ -174,12 +174,9 @@ export function rangeOf(len: number, start: number, end: number): [number, numbe
 const POP8 = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POP8[i] = (i & 1) + POP8[i >> 1]!;
 
-function pop32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
+/** Bit counts of all 16-bit values: two lookups per 32-bit word (faster than SWAR here). */
+const POP16 = new Uint8Array(65536);
+for (let i = 1; i < 65536; i++) POP16[i] = (i & 1) + POP16[i >> 1]!;
 
 /** Number of set bits in b[from, to). */
 export function popcount(b: Uint8Array, from: number, to: number): number {
@@ -192,7 +189,7 @@ export function popcount(b: Uint8Array, from: number, to: number): number {
     const w = new Uint32Array(b.buffer, b.byteOffset + i, words);
     for (let k = 0; k < words; k++) {
       const x = w[k]!;
-      if (x !== 0) n += pop32(x);
+      n += POP16[x & 0xffff]! + POP16[x >>> 16]!;
     }
     i += words * 4;
   }
@@ -227,6 +224,20 @@ export function findBit(b: Uint8Array, bit: 0 | 1, sbit: number, ebit: number): 
   // whole bytes
   let byte = p / 8;
   const lastWhole = Math.floor((ebit + 1) / 8); // bytes [byte, lastWhole) are fully inside
+  if (lastWhole - byte >= 64) {
+    while ((b.byteOffset + byte) & 3) {
+      if (b[byte] !== skip) break;
+      byte++;
+    }
+    if (((b.byteOffset + byte) & 3) === 0) {
+      const words = (lastWhole - byte) >>> 2;
+      const w = new Uint32Array(b.buffer, b.byteOffset + byte, words);
+      const wskip = bit ? 0 : 0xffffffff;
+      let k = 0;
+      while (k < words && w[k] === wskip) k++;
+      byte += k * 4;
+    }
+  }
   while (byte < lastWhole && b[byte] === skip) byte++;
   if (byte < lastWhole) {
     const v = b[byte]!;
@@ -246,12 +257,36 @@ export const enum BitOp {
   NOT,
 }
 
+/** res[0, n) op= src[0, n), 32 bits at a time when both are 4-byte aligned. */
+function combine(op: BitOp, res: Uint8Array, src: Uint8Array, n: number): void {
+  let i = 0;
+  if (n >= 64 && ((res.byteOffset | src.byteOffset) & 3) === 0) {
+    const words = n >>> 2;
+    const rw = new Uint32Array(res.buffer, res.byteOffset, words);
+    const sw = new Uint32Array(src.buffer, src.byteOffset, words);
+    if (op === BitOp.AND) for (let k = 0; k < words; k++) rw[k]! &= sw[k]!;
+    else if (op === BitOp.OR) for (let k = 0; k < words; k++) rw[k]! |= sw[k]!;
+    else for (let k = 0; k < words; k++) rw[k]! ^= sw[k]!;
+    i = words * 4;
+  }
+  if (op === BitOp.AND) for (; i < n; i++) res[i]! &= src[i]!;
+  else if (op === BitOp.OR) for (; i < n; i++) res[i]! |= src[i]!;
+  else for (; i < n; i++) res[i]! ^= src[i]!;
+}
+
 /** BITOP: the result of combining the sources (missing bytes count as zero). */
 export function bitop(op: BitOp, srcs: (Uint8Array | null)[], maxlen: number): Buffer {
   const res = Buffer.alloc(maxlen);
   if (op === BitOp.NOT) {
-    const s = srcs[0]!;
-    for (let i = 0; i < maxlen; i++) res[i] = ~s[i]! & 0xff;
+    res.set(srcs[0]!, 0);
+    let i = 0;
+    if (maxlen >= 64 && (res.byteOffset & 3) === 0) {
+      const words = maxlen >>> 2;
+      const rw = new Uint32Array(res.buffer, res.byteOffset, words);
+      for (let k = 0; k < words; k++) rw[k] = ~rw[k]!;
+      i = words * 4;
+    }
+    for (; i < maxlen; i++) res[i] = ~res[i]! & 0xff;
     return res;
   }
   const first = srcs[0];
@@ -259,16 +294,9 @@ export function bitop(op: BitOp, srcs: (Uint8Array | null)[], maxlen: number): B
   for (let k = 1; k < srcs.length; k++) {
     const s = srcs[k];
     const n = s ? s.length : 0;
-    if (op === BitOp.AND) {
-      for (let i = 0; i < n; i++) res[i]! &= s![i]!;
-      res.fill(0, n);
-    } else if (op === BitOp.OR) {
-      for (let i = 0; i < n; i++) res[i]! |= s![i]!;
-    } else {
-      for (let i = 0; i < n; i++) res[i]! ^= s![i]!;
-    }
+    if (s) combine(op, res, s, n);
+    if (op === BitOp.AND) res.fill(0, n);
   }
-  if (op === BitOp.AND && first && first.length < maxlen) res.fill(0, first.length);
   return res;
 }
 
