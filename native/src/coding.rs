@@ -52,6 +52,18 @@ pub fn varint_len(mut v: u64) -> usize {
 /// corrupted input surfaces as an error instead of a panic.
 #[inline]
 pub fn get_varint64(src: &[u8], pos: &mut usize) -> Option<u64> {
+    // Fast path: lengths in blocks are almost always < 128.
+    if let Some(&b) = src.get(*pos) {
+        if b < 0x80 {
+            *pos += 1;
+            return Some(b as u64);
+        }
+    }
+    get_varint64_slow(src, pos)
+}
+
+#[cold]
+fn get_varint64_slow(src: &[u8], pos: &mut usize) -> Option<u64> {
     let mut result: u64 = 0;
     let mut shift = 0u32;
     while shift <= 63 {
@@ -68,7 +80,13 @@ pub fn get_varint64(src: &[u8], pos: &mut usize) -> Option<u64> {
 
 #[inline]
 pub fn get_varint32(src: &[u8], pos: &mut usize) -> Option<u32> {
-    let v = get_varint64(src, pos)?;
+    if let Some(&b) = src.get(*pos) {
+        if b < 0x80 {
+            *pos += 1;
+            return Some(b as u32);
+        }
+    }
+    let v = get_varint64_slow(src, pos)?;
     u32::try_from(v).ok()
 }
 

@@ -180,6 +180,9 @@ fn parse_options(c: &Ctx, obj: napi_value) -> JsResult<Options> {
             _ => return Err(JsError::value_error(format!("compactionFilter must be \"none\" or \"expiry\", got {v:?}"))),
         };
     }
+    if let Some(v) = num("backgroundNice", 19.0)? {
+        o.background_nice = v as i32;
+    }
     if let Some(v) = num("maxWriteGroupBytes", BIG)? {
         o.max_write_group_bytes = v.max(1) as usize;
     }

@@ -4,6 +4,7 @@
 
 use super::block::Block;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +12,29 @@ const SHARDS: usize = 16;
 const NIL: usize = usize::MAX;
 
 type Key = (u64, u64);
+
+/// Multiply-xorshift hasher for (table, offset) keys: SipHash's DoS resistance buys nothing
+/// for keys the process generates itself, and it dominated cache lookups.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7cc1_b727_220a_95);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+type KeyMap = HashMap<Key, usize, BuildHasherDefault<KeyHasher>>;
 
 struct Node {
     key: Key,
@@ -23,7 +47,7 @@ struct Node {
 
 /// One LRU list in a slab: `head` is the most recently used entry.
 struct Shard {
-    map: HashMap<Key, usize>,
+    map: KeyMap,
     nodes: Vec<Node>,
     free: Vec<usize>,
     head: usize,
@@ -34,7 +58,7 @@ struct Shard {
 
 impl Shard {
     fn new(capacity: usize) -> Shard {
-        Shard { map: HashMap::new(), nodes: Vec::new(), free: Vec::new(), head: NIL, tail: NIL, usage: 0, capacity }
+        Shard { map: KeyMap::default(), nodes: Vec::new(), free: Vec::new(), head: NIL, tail: NIL, usage: 0, capacity }
     }
 
     fn unlink(&mut self, i: usize) {

@@ -122,6 +122,7 @@ pub struct DbInner {
     shutdown: AtomicBool,
     closed: AtomicBool,
     wal_dirty: AtomicBool,
+    has_bg_error: AtomicBool,
     lock_file: Mutex<Option<File>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     stats: Stats,
@@ -237,7 +238,7 @@ impl std::ops::Deref for Db {
 /// background thread exists.
 fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
     let cache = Arc::new(BlockCache::new(opts.block_cache_size));
-    let owner = Arc::new(FileOwner { dir: dir.clone(), closed: AtomicBool::new(false) });
+    let owner = Arc::new(FileOwner::new(dir.clone()));
 
     let (mut wals, mut tables, mut manifests, mut temps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut max_number = 0u64;
@@ -397,6 +398,7 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
         shutdown: AtomicBool::new(false),
         closed: AtomicBool::new(false),
         wal_dirty: AtomicBool::new(false),
+        has_bg_error: AtomicBool::new(false),
         lock_file: Mutex::new(Some(lock_file)),
         threads: Mutex::new(Vec::new()),
         stats,
@@ -425,6 +427,7 @@ impl DbInner {
         let mut st = lock(&self.state);
         if st.bg_error.is_none() {
             st.bg_error = Some(e);
+            self.has_bg_error.store(true, Ordering::Release);
         }
         drop(st);
         self.bg_cv.notify_all();
@@ -448,8 +451,12 @@ impl DbInner {
         if n == 0 {
             return Ok(0);
         }
-        if let Some(e) = &lock(&self.state).bg_error {
-            return Err(e.clone());
+        // The state lock is only taken once an error exists: the JS thread enqueues without
+        // touching any lock a background thread holds.
+        if self.has_bg_error.load(Ordering::Acquire) {
+            if let Some(e) = &lock(&self.state).bg_error {
+                return Err(e.clone());
+            }
         }
         let mut q = lock(&self.queue);
         let ticket = q.next_ticket;
@@ -1007,6 +1014,7 @@ impl DbInner {
     }
 
     fn flush_loop(self: Arc<Self>) {
+        lower_thread_priority(self.opts.background_nice);
         loop {
             let imm = {
                 let mut st = lock(&self.state);
@@ -1019,7 +1027,14 @@ impl DbInner {
                             break m.clone();
                         }
                     }
-                    st = self.bg_cv.wait(st).unwrap_or_else(|p| p.into_inner());
+                    if self.owner.has_pending_deletes() {
+                        drop(st);
+                        self.owner.delete_pending();
+                        st = lock(&self.state);
+                        continue;
+                    }
+                    // Timed wait: tables released by readers are queued without a wakeup.
+                    st = self.bg_cv.wait_timeout(st, Duration::from_millis(500)).unwrap_or_else(|p| p.into_inner()).0;
                 }
             };
             let r = catch_unwind(AssertUnwindSafe(|| self.flush_memtable(&imm)));
@@ -1030,6 +1045,7 @@ impl DbInner {
     }
 
     fn compaction_loop(self: Arc<Self>) {
+        lower_thread_priority(self.opts.background_nice);
         loop {
             {
                 let mut st = lock(&self.state);
@@ -1057,6 +1073,7 @@ impl DbInner {
             if !self.handle_bg_result("compaction", r) {
                 return;
             }
+            self.owner.delete_pending();
         }
     }
 
@@ -1115,6 +1132,7 @@ impl DbInner {
         // A manual compaction on a worker thread sees `shutdown` and stops; wait for it.
         drop(lock(&self.compaction_lock));
         *lock(&self.manifest) = None;
+        self.owner.delete_pending();
         self.owner.closed.store(true, Ordering::Release);
         {
             let mut st = lock(&self.state);
@@ -1211,6 +1229,28 @@ impl DbInner {
             note,
         )
     }
+}
+
+/// Lowers the calling thread's CPU priority (Linux nice values are per thread), so flushes and
+/// compactions yield the CPU to the JS event loop thread when both want it.
+fn lower_thread_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        extern "C" {
+            fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+            fn gettid() -> i32;
+        }
+        const PRIO_PROCESS: i32 = 0;
+        if nice > 0 {
+            // SAFETY: plain libc calls on the current thread; failure only leaves the priority.
+            unsafe {
+                let tid = gettid();
+                setpriority(PRIO_PROCESS, tid as u32, nice.min(19));
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 fn json_string(s: &str) -> String {

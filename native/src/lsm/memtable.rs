@@ -38,10 +38,6 @@ impl MemEntry {
         MemEntry { data: Arc::from(v), ikey_len: ikey_len as u32 }
     }
 
-    fn probe(ikey: &[u8]) -> MemEntry {
-        MemEntry { data: Arc::from(ikey), ikey_len: ikey.len() as u32 }
-    }
-
     #[inline]
     pub fn ikey(&self) -> &[u8] {
         &self.data[..self.ikey_len as usize]
@@ -50,6 +46,41 @@ impl MemEntry {
     #[inline]
     pub fn value(&self) -> &[u8] {
         &self.data[self.ikey_len as usize..]
+    }
+}
+
+/// An internal key as an unsized view, so the set can be searched with a borrowed key
+/// (no allocation per lookup) through `Borrow<IKey>`.
+#[repr(transparent)]
+pub struct IKey([u8]);
+
+impl IKey {
+    pub fn new(b: &[u8]) -> &IKey {
+        // SAFETY: IKey is a transparent wrapper around [u8].
+        unsafe { &*(b as *const [u8] as *const IKey) }
+    }
+}
+
+impl PartialEq for IKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for IKey {}
+impl PartialOrd for IKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for IKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key::compare(&self.0, &other.0)
+    }
+}
+
+impl std::borrow::Borrow<IKey> for MemEntry {
+    fn borrow(&self) -> &IKey {
+        IKey::new(self.ikey())
     }
 }
 
@@ -114,9 +145,9 @@ impl MemTable {
 
     /// Newest version of `user_key` with sequence <= `seq`.
     pub fn get(&self, user_key: &[u8], seq: u64) -> Option<Lookup> {
-        let probe = MemEntry::probe(&key::lookup_key(user_key, seq));
+        let lk = key::lookup_key(user_key, seq);
         let set = self.set.read().unwrap_or_else(|p| p.into_inner());
-        let e = set.range((Bound::Included(&probe), Bound::Unbounded)).next()?;
+        let e = set.range::<IKey, _>((Bound::Included(IKey::new(&lk)), Bound::Unbounded)).next()?;
         let p = key::parse(e.ikey())?;
         if p.user_key != user_key {
             return None;
@@ -136,10 +167,10 @@ impl MemTable {
         self.len() == 0
     }
 
-    fn collect(&self, from: Bound<&MemEntry>, out: &mut Vec<MemEntry>) {
+    fn collect(&self, from: Bound<&IKey>, out: &mut Vec<MemEntry>) {
         out.clear();
         let set = self.set.read().unwrap_or_else(|p| p.into_inner());
-        out.extend(set.range((from, Bound::Unbounded)).take(ITER_CHUNK).cloned());
+        out.extend(set.range::<IKey, _>((from, Bound::Unbounded)).take(ITER_CHUNK).cloned());
     }
 }
 
@@ -165,15 +196,14 @@ impl InternalIterator for MemIter {
         self.pos = 0;
     }
     fn seek(&mut self, target: &[u8]) {
-        let probe = MemEntry::probe(target);
-        self.mem.collect(Bound::Included(&probe), &mut self.buf);
+        self.mem.collect(Bound::Included(IKey::new(target)), &mut self.buf);
         self.pos = 0;
     }
     fn next(&mut self) {
         self.pos += 1;
         if self.pos == self.buf.len() && self.buf.len() == ITER_CHUNK {
             let last = self.buf[self.pos - 1].clone();
-            self.mem.collect(Bound::Excluded(&last), &mut self.buf);
+            self.mem.collect(Bound::Excluded(IKey::new(last.ikey())), &mut self.buf);
             self.pos = 0;
         }
     }

@@ -54,6 +54,9 @@ pub struct Options {
     pub max_write_group_bytes: usize,
     /// Rewrite the manifest from a snapshot when it grows past this size.
     pub max_manifest_size: u64,
+    /// Nice value (0..=19) for the flush and compaction threads (Linux): background work
+    /// yields the CPU to the JS thread. 0 leaves them at normal priority.
+    pub background_nice: i32,
 }
 
 impl Default for Options {
@@ -79,6 +82,7 @@ impl Default for Options {
             compaction_filter: CompactionFilter::None,
             max_write_group_bytes: 1 << 20,
             max_manifest_size: 64 << 20,
+            background_nice: 10,
         }
     }
 }
@@ -100,6 +104,7 @@ impl Options {
             "L0 triggers must satisfy compaction <= slowdown <= stop",
         )?;
         check(self.l0_stop_trigger <= 64, "l0StopTrigger must be at most 64")?;
+        check((0..=19).contains(&self.background_nice), "backgroundNice must be between 0 and 19")?;
         check(self.sync_interval_ms >= 1 && self.sync_interval_ms <= 3_600_000, "syncIntervalMs must be between 1 and 3600000")?;
         Ok(())
     }

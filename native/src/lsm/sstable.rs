@@ -82,6 +82,11 @@ pub struct TableBuilder {
     smallest: Vec<u8>,
     entries: u64,
     scratch: Vec<u8>,
+    /// Consecutive data blocks that zstd could not shrink enough; while high, only every
+    /// 8th block is tried, so incompressible data does not pay for compression attempts.
+    incompressible: u32,
+    blocks: u64,
+    last_block_compressed: bool,
 }
 
 impl TableBuilder {
@@ -102,6 +107,9 @@ impl TableBuilder {
             smallest: Vec::new(),
             entries: 0,
             scratch: Vec::new(),
+            incompressible: 0,
+            blocks: 0,
+            last_block_compressed: false,
         })
     }
 
@@ -139,7 +147,12 @@ impl TableBuilder {
             return Ok(());
         }
         let raw = self.data.finish();
-        let h = self.write_block(&raw, self.compression)?;
+        self.blocks += 1;
+        let try_compress = self.compression == Compression::Zstd && (self.incompressible < 4 || self.blocks % 8 == 0);
+        let h = self.write_block(&raw, if try_compress { Compression::Zstd } else { Compression::None })?;
+        if try_compress {
+            self.incompressible = if self.last_block_compressed { 0 } else { self.incompressible + 1 };
+        }
         self.scratch.clear();
         h.encode(&mut self.scratch);
         let v = std::mem::take(&mut self.scratch);
@@ -164,6 +177,7 @@ impl TableBuilder {
         } else {
             raw
         };
+        self.last_block_compressed = ctype == COMPRESSION_ZSTD;
         let handle = BlockHandle { offset: self.offset, size: body.len() as u64 };
         let crc = crc32c::mask(crc32c::extend(crc32c::crc32c(body), &[ctype]));
         let mut trailer = [0u8; BLOCK_TRAILER_LEN];
@@ -316,16 +330,17 @@ impl Table {
         Ok(b)
     }
 
-    /// First entry with internal key >= `lookup` in this table (the caller checks whether it
-    /// belongs to the wanted user key). `hash` is the bloom hash of the user key.
-    pub fn get(self: &Arc<Self>, lookup: &[u8], hash: u32) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// Calls `f` with the first entry whose internal key is >= `lookup` (the caller checks
+    /// whether it belongs to the wanted user key). `hash` is the bloom hash of the user key;
+    /// None without reading anything when the filter rules the key out.
+    pub fn get<R>(self: &Arc<Self>, lookup: &[u8], hash: u32, f: impl FnOnce(&[u8], &[u8]) -> R) -> Result<Option<R>> {
         if !self.may_contain_hash(hash) {
             return Ok(None);
         }
         let mut it = TableIter::new(self.clone(), true);
         it.seek(lookup);
         it.status()?;
-        Ok(if it.valid() { Some((it.key().to_vec(), it.value().to_vec())) } else { None })
+        Ok(if it.valid() { Some(f(it.key(), it.value())) } else { None })
     }
 }
 
@@ -481,7 +496,7 @@ mod tests {
             assert_eq!(n, 5000);
             for i in (0..5000).step_by(37) {
                 let uk = format!("key{i:06}");
-                let (k, v) = t.get(&lookup_key(uk.as_bytes(), u64::MAX >> 8), bloom::key_hash(uk.as_bytes())).unwrap().unwrap();
+                let (k, v) = t.get(&lookup_key(uk.as_bytes(), u64::MAX >> 8), bloom::key_hash(uk.as_bytes()), |k, v| (k.to_vec(), v.to_vec())).unwrap().unwrap();
                 assert_eq!(key::user_key(&k), uk.as_bytes());
                 assert!(v.starts_with(format!("value-{i}-").as_bytes()));
             }

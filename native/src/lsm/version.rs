@@ -15,11 +15,37 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
-/// Shared by all tables of one open DB: where they live and whether the DB is still open.
-/// After close, file deletion stops: a reopened DB may already own the directory.
+/// Shared by all tables of one open DB: where they live, whether the DB is still open, and
+/// the obsolete tables waiting to be unlinked. Unlinking a large file can take milliseconds,
+/// and the last reference to an old version may be dropped on the JS thread (by a read or an
+/// iterator), so deletion is queued here and done by the background threads.
+/// After close, deletion stops: a reopened DB may already own the directory (it removes
+/// leftovers itself at open).
 pub struct FileOwner {
     pub dir: PathBuf,
     pub closed: AtomicBool,
+    pending_deletes: std::sync::Mutex<Vec<u64>>,
+}
+
+impl FileOwner {
+    pub fn new(dir: PathBuf) -> FileOwner {
+        FileOwner { dir, closed: AtomicBool::new(false), pending_deletes: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Unlinks the queued obsolete tables (background threads and close call this).
+    pub fn delete_pending(&self) {
+        let list = std::mem::take(&mut *self.pending_deletes.lock().unwrap_or_else(|p| p.into_inner()));
+        if self.closed.load(AtomicOrdering::Acquire) {
+            return;
+        }
+        for n in list {
+            let _ = std::fs::remove_file(self.dir.join(table_file_name(n)));
+        }
+    }
+
+    pub fn has_pending_deletes(&self) -> bool {
+        !self.pending_deletes.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
 }
 
 pub struct FileMeta {
@@ -59,7 +85,7 @@ impl FileMeta {
 impl Drop for FileMeta {
     fn drop(&mut self) {
         if self.obsolete.load(AtomicOrdering::Acquire) && !self.owner.closed.load(AtomicOrdering::Acquire) {
-            let _ = std::fs::remove_file(self.owner.dir.join(table_file_name(self.number)));
+            self.owner.pending_deletes.lock().unwrap_or_else(|p| p.into_inner()).push(self.number);
         }
     }
 }
@@ -255,16 +281,15 @@ impl Version {
     /// deeper level (at most one table per level). `hash` is the user key's bloom hash.
     pub fn get(&self, user_key: &[u8], lookup: &[u8], hash: u32) -> Result<Option<Lookup>> {
         let check = |f: &Arc<FileMeta>| -> Result<Option<Lookup>> {
-            match f.table.get(lookup, hash).map_err(|e| e.context(table_file_name(f.number)))? {
-                Some((k, v)) => {
-                    let p = key::parse(&k).ok_or_else(|| Error::corruption(format!("{}: bad internal key", table_file_name(f.number))))?;
-                    if p.user_key != user_key {
-                        return Ok(None);
-                    }
-                    Ok(Some(if p.vt == key::TYPE_VALUE { Lookup::Value(v) } else { Lookup::Deleted }))
-                }
-                None => Ok(None),
-            }
+            let r = f
+                .table
+                .get(lookup, hash, |k, v| match key::parse(k) {
+                    None => Err(Error::corruption(format!("{}: bad internal key", table_file_name(f.number)))),
+                    Some(p) if p.user_key != user_key => Ok(None),
+                    Some(p) => Ok(Some(if p.vt == key::TYPE_VALUE { Lookup::Value(v.to_vec()) } else { Lookup::Deleted })),
+                })
+                .map_err(|e| e.context(table_file_name(f.number)))?;
+            r.transpose().map(|o| o.flatten())
         };
         for f in &self.files[0] {
             if f.smallest_user() <= user_key && user_key <= f.largest_user() {

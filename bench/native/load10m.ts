@@ -1,0 +1,98 @@
+// Loads N random keys (16 B keys, 100 B random values, batches of 100) through writeAsync,
+// then compacts the whole range, while a 1 ms timer measures how late the JS event loop runs.
+//   bun bench/native/load10m.ts [keys=10000000]
+// Target (issue 6): no event-loop stall above 5 ms during load and compaction.
+import { Lsm, WriteBatch } from "../../src/native/index.ts";
+import { fmt, LagProbe, machine, Rng, scratchDir } from "./common.ts";
+
+const N = Number(process.argv[2] ?? 10_000_000);
+const BATCH = 100;
+const INFLIGHT = 16;
+const d = scratchDir("load");
+console.log(`machine: ${machine()}; load average before start: ${require("node:os").loadavg().map((x: number) => x.toFixed(2)).join(" ")}`);
+console.log(`dir: ${d.path}; keys: ${N}, key 16 B, value 100 B random, batch ${BATCH}, writeAsync with ${INFLIGHT} in flight, sync "none"`);
+
+const pool = new Rng(7).fill(new Uint8Array(1 << 22));
+const db = Lsm.open(d.path, { sync: "none" });
+const probe = new LagProbe(1);
+// setTimeout, not setImmediate: Bun can run immediates back to back without reaching timers.
+const yieldToLoop = () => new Promise<void>((r) => setTimeout(r, 0));
+
+const t0 = performance.now();
+const keyRng = new Rng(12345);
+const inflight: Promise<void>[] = [];
+let lastReport = t0;
+let lastYield = t0;
+// writeAsync copies the batch before returning, so one WriteBatch is reused (no garbage).
+const wb = new WriteBatch(BATCH * 128);
+const key = new Uint8Array(16);
+// Time spent inside the native call on the JS thread, per call.
+const callMs: number[] = [];
+for (let i = 0; i < N; i += BATCH) {
+  wb.clear();
+  for (let j = i; j < i + BATCH && j < N; j++) {
+    keyRng.fill(key);
+    const off = (j * 104729) & ((1 << 22) - 128);
+    wb.put(key, pool.subarray(off, off + 100));
+  }
+  const c0 = performance.now();
+  inflight.push(db.writeAsync(wb));
+  const now = performance.now();
+  callMs.push(now - c0);
+  if (inflight.length >= INFLIGHT) await inflight.shift();
+  // A well-behaved producer hands the loop back regularly (resolved promises alone never do).
+  if (now - lastYield > 1) {
+    await yieldToLoop();
+    lastYield = performance.now();
+  }
+  if (now - lastReport > 10_000) {
+    const s = db.stats();
+    console.log(`  ${fmt((i / N) * 100)}%  ${fmt(i / ((now - t0) / 1000) / 1000)} k puts/s  L0=${s.levels[0]!.files} files, stalls ${s.stalls}, compactions ${s.compactions}`);
+    lastReport = now;
+  }
+}
+await Promise.all(inflight);
+const tLoad = performance.now();
+const lagLoad = probe.stop();
+callMs.sort((a, b) => a - b);
+const callMax = callMs[callMs.length - 1]!;
+const callP999 = callMs[Math.floor(callMs.length * 0.999)]!;
+const loadStats = db.stats();
+
+const probe2 = new LagProbe(1);
+// Keep the JS thread doing small synchronous reads during compaction: each must stay short.
+let readMax = 0;
+let reads = 0;
+const reader = setInterval(() => {
+  const r0 = performance.now();
+  const k = new Rng(reads++ * 7 + 1).fill(new Uint8Array(16));
+  db.get(k);
+  readMax = Math.max(readMax, performance.now() - r0);
+}, 2);
+await db.compactRange();
+await db.waitIdle();
+const tCompact = performance.now();
+clearInterval(reader);
+const lagCompact = probe2.stop();
+const s = db.stats();
+
+// Spot-check: regenerate the key sequence and read every 1000th key back.
+const check = new Rng(12345);
+const sample: Uint8Array[] = [];
+for (let j = 0; j < N; j++) {
+  check.fill(key);
+  if (j % 1000 === 0) sample.push(key.slice());
+}
+let found = 0;
+for (let i = 0; i < sample.length; i += 100) for (const v of db.multiGet(sample.slice(i, i + 100))) if (v !== null && v.length === 100) found++;
+
+console.log(`load:    ${fmt((tLoad - t0) / 1000)} s, ${fmt(N / ((tLoad - t0) / 1000) / 1000)} k puts/s; event loop lag max ${fmt(lagLoad.max, 2)} ms, p99 ${fmt(lagLoad.p99, 2)} ms, p99.9 ${fmt(lagLoad.p999, 2)} ms, ticks > 5 ms: ${lagLoad.over5ms} of ${lagLoad.samples}`);
+console.log(`         writeAsync call on the JS thread: max ${fmt(callMax, 3)} ms, p99.9 ${fmt(callP999, 3)} ms over ${callMs.length} calls`);
+console.log(`         after load: L0..: ${loadStats.levels.map((l) => l.files).join("/")} files, stalls ${loadStats.stalls} (${fmt(loadStats.stallMicros / 1e6)} s), slowdowns ${loadStats.slowdowns}`);
+console.log(`compact: ${fmt((tCompact - tLoad) / 1000)} s; event loop lag max ${fmt(lagCompact.max, 2)} ms, p99 ${fmt(lagCompact.p99, 2)} ms, ticks > 5 ms: ${lagCompact.over5ms} of ${lagCompact.samples}; ${reads} gets meanwhile, slowest ${fmt(readMax, 3)} ms`);
+console.log(`final:   ${s.levels.filter((l) => l.files > 0).map((l) => `L${l.level}=${l.files} files/${fmt(l.bytes / 2 ** 20)} MiB`).join(", ")}; ${s.files} files, ${fmt(s.bytes / 2 ** 30, 2)} GiB`);
+console.log(`         write amplification ${s.writeAmplification.toFixed(2)} (user ${fmt(s.userBytes / 2 ** 30, 2)} GiB, flush ${fmt(s.flushBytes / 2 ** 30, 2)} GiB, compaction ${fmt(s.compactionBytesWritten / 2 ** 30, 2)} GiB), compactions ${s.compactions}, trivial moves ${s.trivialMoves}`);
+console.log(`check:   ${found}/${sample.length} sampled keys read back`);
+db.close();
+d.cleanup();
+if (found !== sample.length) process.exit(1);
