@@ -336,6 +336,27 @@ describe("BITFIELD", () => {
 });
 
 describe("events", () => {
+  test("keyspace hits and misses", async () => {
+    const script: Cmd[] = [
+      ["SETBIT", "a", "1", "1"], ["GETBIT", "a", "1"], ["GETBIT", "z", "1"], ["BITCOUNT", "a"], ["BITCOUNT", "z"], ["BITPOS", "a", "1"],
+      ["BITPOS", "z", "1"], ["BITOP", "OR", "d", "a", "z", "y"], ["BITFIELD", "a", "GET", "u8", "0"], ["BITFIELD", "z", "GET", "u8", "0"],
+      ["BITFIELD", "a", "SET", "u8", "0", "1"], ["BITFIELD", "w", "INCRBY", "u8", "0", "1"], ["BITFIELD_RO", "a", "GET", "u8", "0"],
+      ["BITFIELD_RO", "q", "GET", "u8", "0"], ["BITFIELD", "a"],
+    ];
+    for (const proto of [2, 3] as const) {
+      const [a, r] = await d.pair(proto);
+      for (const c of [a, r]) {
+        await c.call("FLUSHALL");
+        await c.call("CONFIG", "RESETSTAT");
+        for (const cmd of script) await c.call(...cmd);
+      }
+      const stats = async (c: RespConn) => (await c.call("INFO", "stats")).split("\r\n").filter((l) => /^keyspace_(hits|misses):/.test(l));
+      expect(await stats(a)).toEqual(await stats(r));
+      a.close();
+      r.close();
+    }
+  });
+
   test("keyspace notifications and dirty counts", async () => {
     const probe = await RespConn.connect(d.aikv.port);
     const hasPubsub = !(await probe.call("PSUBSCRIBE", "x")).startsWith("-ERR unknown command");
