@@ -201,6 +201,23 @@ announce-hostname = "node-1"
     }
   });
 
+  test("a redis.conf (.conf) file: errors name the line", async () => {
+    const port = String(await freePort());
+    const cases: [string, RegExp][] = [
+      ["port 1\nno-such 1\n", /redis\.conf', line 2: unknown option 'no-such'/],
+      ["# c\nhz \"10\n", /redis\.conf.*line 2: Unbalanced quotes/],
+      ["maxmemory-policy all\n", /line 1: option 'maxmemory-policy'.*must be one of the following/],
+      ["requirepass a b\n", /line 1: option 'requirepass'.*wrong number of arguments/],
+    ];
+    for (const [text, re] of cases) {
+      const dir = tempDir();
+      writeFileSync(join(dir, "redis.conf"), text);
+      const r = await failing(["--config", "redis.conf", "--port", port], dir);
+      expect({ text, code: r.code === 0 ? 0 : 1 }).toEqual({ text, code: 1 });
+      expect({ text, matched: re.test(r.out) ? "yes" : r.out }).toEqual({ text, matched: "yes" });
+    }
+  });
+
   test("the shipped template config/aikv.toml starts the server", async () => {
     const dir = tempDir();
     const s = await startAikv({ args: ["--config", join(ROOT, "config/aikv.toml")], dir });
