@@ -230,7 +230,13 @@ export function params(srv: Server): ParamDef[] {
       flags: PROTECTED | DENY_LOADING,
       parse: (args) => args[0]!,
       format: (v: string) => v,
-      get: () => fromFs(process.cwd()),
+      get: () => {
+        try {
+          return fromFs(process.cwd());
+        } catch {
+          return ""; // the directory was removed (Redis shows "" when getcwd fails)
+        }
+      },
       apply: (v: string) => {
         try {
           if (v === "") throw Object.assign(new Error("empty path"), { code: "ENOENT" });
