@@ -1,0 +1,183 @@
+#!/usr/bin/env bun
+// `bun run bench`: AiKv and redis-server side by side under redis-benchmark, same machine,
+// same run, alternating which server goes first. Prints per-test medians, AiKv/redis ratios,
+// geometric means, p99 latency ratios, RSS with 1M keys, and writes bench/results/<date>.md.
+//
+// Options: --rounds 3 --n1 200000 --n16 1000000 --clients 50 --tests set,get,...
+//          --large (adds the -r 1000000 keyspace run) --no-rss --aikv-args "--shards 2"
+
+import { parseArgs } from "node:util";
+import { cpus, totalmem, release } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startAikv, startRedis, cli, type Running } from "../test/helpers/servers.ts";
+
+const { values: opt } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    n1: { type: "string", default: "200000" },
+    n16: { type: "string", default: "1000000" },
+    clients: { type: "string", default: "50" },
+    tests: { type: "string", default: "set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100,mset" },
+    large: { type: "boolean", default: false },
+    "no-rss": { type: "boolean", default: false },
+    "aikv-args": { type: "string", default: "" },
+    out: { type: "string", default: "" },
+  },
+});
+
+const ROUNDS = Number(opt.rounds);
+const TESTS = opt.tests!.split(",");
+
+interface Row {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+type Results = Map<string, { aikv: Row[]; redis: Row[] }>;
+
+function benchmark(port: number, args: string[]): Map<string, Row> {
+  const cmd = ["redis-benchmark", "-p", String(port), "-q", "--csv", ...args];
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  const out = r.stdout.toString();
+  if (r.exitCode !== 0) throw new Error(`redis-benchmark failed (${r.exitCode}): ${cmd.join(" ")}\n${r.stderr}\n${out}`);
+  const rows = new Map<string, Row>();
+  for (const line of out.split("\n")) {
+    const cells = line.split(",").map((c) => c.replace(/"/g, ""));
+    if (cells.length < 8 || cells[0] === "test") continue;
+    rows.set(cells[0]!, { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), max: Number(cells[7]) });
+  }
+  return rows;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+
+async function runSuite(label: string, a: Running, r: Running, extra: string[], n: string): Promise<Results> {
+  const res: Results = new Map();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: [string, Running][] = round % 2 === 0 ? [["aikv", a], ["redis", r]] : [["redis", r], ["aikv", a]];
+    for (const [who, srv] of order) {
+      cli(srv.port, "flushall");
+      const rows = benchmark(srv.port, ["-c", opt.clients!, "-n", n, "-t", TESTS.join(","), ...extra]);
+      for (const [test, row] of rows) {
+        if (!res.has(test)) res.set(test, { aikv: [], redis: [] });
+        res.get(test)![who as "aikv" | "redis"].push(row);
+      }
+      process.stderr.write(`  ${label} round ${round + 1}/${ROUNDS} ${who}: ${[...rows.values()].map((x) => Math.round(x.rps)).join(" ")}\n`);
+    }
+  }
+  return res;
+}
+
+function table(title: string, res: Results): { md: string; gm: number; p99: number } {
+  let md = `### ${title}\n\n| test | AiKv rps | redis rps | ratio | AiKv p99 ms | redis p99 ms | AiKv max ms | redis max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`;
+  const ratios: number[] = [];
+  const p99s: number[] = [];
+  for (const [test, { aikv, redis }] of res) {
+    if (!aikv.length || !redis.length) continue;
+    const ra = median(aikv.map((x) => x.rps));
+    const rr = median(redis.map((x) => x.rps));
+    const pa = median(aikv.map((x) => x.p99));
+    const pr = median(redis.map((x) => x.p99));
+    const ma = Math.max(...aikv.map((x) => x.max));
+    const mr = Math.max(...redis.map((x) => x.max));
+    ratios.push(ra / rr);
+    if (pr > 0) p99s.push(pa / pr);
+    md += `| ${test} | ${Math.round(ra)} | ${Math.round(rr)} | ${(ra / rr).toFixed(2)} | ${pa.toFixed(3)} | ${pr.toFixed(3)} | ${ma.toFixed(1)} | ${mr.toFixed(1)} |\n`;
+  }
+  const gm = geomean(ratios);
+  const p99 = p99s.length ? geomean(p99s) : NaN;
+  md += `\nGeometric mean of throughput ratios (AiKv/redis): **${gm.toFixed(3)}**; geometric mean of p99 ratios: **${p99.toFixed(3)}**\n`;
+  return { md, gm, p99 };
+}
+
+function rssOf(port: number, pid: number): number {
+  const status = Bun.spawnSync(["cat", `/proc/${pid}/status`]).stdout.toString();
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : Number(/used_memory_rss:(\d+)/.exec(cli(port, "info", "memory"))?.[1] ?? 0);
+}
+
+function loadKeys(port: number, n: number): void {
+  // 1M keys "key:<i>" with 32-byte values, written the same way to both servers.
+  const out = cli(port, "debug", "populate", String(n), "key", "32");
+  if (!out.includes("OK")) throw new Error(`DEBUG POPULATE failed on ${port}: ${out}`);
+}
+
+async function main(): Promise<void> {
+  const aikvArgs = ["--save", "", ...(opt["aikv-args"] ? opt["aikv-args"].split(" ") : [])];
+  const a = await startAikv({ args: aikvArgs });
+  const r = await startRedis({});
+  const report: string[] = [];
+  const machine = `${cpus()[0]?.model ?? "cpu"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`;
+  const redisVersion = /redis_version:(\S+)/.exec(cli(r.port, "info", "server"))?.[1];
+  report.push(`# AiKv vs redis-server — ${new Date().toISOString()}\n`);
+  report.push(`Machine: ${machine}. Bun ${Bun.version}, redis-server ${redisVersion}. Both servers on loopback, persistence off, same run, alternating order, ${ROUNDS} rounds, medians.\n`);
+  const common = `-c ${opt.clients} -t ${TESTS.join(",")}`;
+  report.push("Commands:\n");
+  report.push(`- P1: \`redis-benchmark -p <port> -q --csv ${common} -n ${opt.n1}\``);
+  report.push(`- P16: \`redis-benchmark -p <port> -q --csv ${common} -n ${opt.n16} -P 16\``);
+  if (opt.large) report.push(`- Large keyspace: \`redis-benchmark -p <port> -q --csv ${common} -n ${opt.n16} -P 16 -r 1000000\` after \`DEBUG POPULATE 1000000 key 32\``);
+  report.push(`- AiKv started as \`bun src/main.ts ${aikvArgs.map((x) => (x === "" ? '""' : x)).join(" ")}\`\n`);
+  try {
+    const p1 = table("Pipeline 1", await runSuite("P1", a, r, [], opt.n1!));
+    const p16 = table("Pipeline 16", await runSuite("P16", a, r, ["-P", "16"], opt.n16!));
+    report.push(p1.md, p16.md);
+    const summary = [`P1 geomean ${p1.gm.toFixed(3)} (p99 ratio ${p1.p99.toFixed(3)})`, `P16 geomean ${p16.gm.toFixed(3)} (p99 ratio ${p16.p99.toFixed(3)})`];
+    if (opt.large) {
+      cli(a.port, "flushall");
+      cli(r.port, "flushall");
+      loadKeys(a.port, 1_000_000);
+      loadKeys(r.port, 1_000_000);
+      const res: Results = new Map();
+      for (let round = 0; round < ROUNDS; round++) {
+        const order: [string, Running][] = round % 2 === 0 ? [["aikv", a], ["redis", r]] : [["redis", r], ["aikv", a]];
+        for (const [who, srv] of order) {
+          const rows = benchmark(srv.port, ["-c", opt.clients!, "-n", opt.n16!, "-t", TESTS.join(","), "-P", "16", "-r", "1000000"]);
+          for (const [test, row] of rows) {
+            if (!res.has(test)) res.set(test, { aikv: [], redis: [] });
+            res.get(test)![who as "aikv" | "redis"].push(row);
+          }
+          process.stderr.write(`  large round ${round + 1}/${ROUNDS} ${who}\n`);
+        }
+      }
+      const large = table("Pipeline 16, random keys over 1M (-r 1000000), 1M keys loaded", res);
+      report.push(large.md);
+      summary.push(`large-keyspace P16 geomean ${large.gm.toFixed(3)}`);
+    }
+    if (!opt["no-rss"]) {
+      cli(a.port, "flushall");
+      cli(r.port, "flushall");
+      const baseA = rssOf(a.port, a.proc.pid);
+      const baseR = rssOf(r.port, r.proc.pid);
+      loadKeys(a.port, 1_000_000);
+      loadKeys(r.port, 1_000_000);
+      cli(a.port, "memory", "purge");
+      await Bun.sleep(500);
+      const ra = rssOf(a.port, a.proc.pid);
+      const rr = rssOf(r.port, r.proc.pid);
+      report.push(
+        `### Memory, 1M keys with 32-byte values\n\n| | AiKv | redis |\n|---|---:|---:|\n| RSS before | ${(baseA / 2 ** 20).toFixed(1)} MiB | ${(baseR / 2 ** 20).toFixed(1)} MiB |\n| RSS with 1M keys | ${(ra / 2 ** 20).toFixed(1)} MiB | ${(rr / 2 ** 20).toFixed(1)} MiB |\n\nRSS ratio: **${(ra / rr).toFixed(2)}**\n`,
+      );
+      summary.push(`RSS ratio ${(ra / rr).toFixed(2)}`);
+    }
+    report.push(`Summary: ${summary.join("; ")}\n`);
+    const text = report.join("\n");
+    console.log(text);
+    const dir = join(import.meta.dir, "results");
+    mkdirSync(dir, { recursive: true });
+    const file = opt.out || join(dir, `${new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-")}.md`);
+    writeFileSync(file, text);
+    console.error(`written ${file}`);
+  } finally {
+    await a.stop();
+    await r.stop();
+  }
+}
+
+await main();
