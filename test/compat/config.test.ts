@@ -491,6 +491,16 @@ describe("CONFIG SET", () => {
     r.close();
   });
 
+  test("an address that cannot be bound is refused and the old one kept", async () => {
+    await d.same(`
+      CONFIG SET bind 192.0.2.1
+      CONFIG GET bind
+      CONFIG SET bind "127.0.0.1 192.0.2.1"
+      CONFIG GET bind
+      PING
+    `);
+  });
+
   test("port and bind move the listener", async () => {
     const c = await RespConn.connect(d.aikv.port);
     const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
