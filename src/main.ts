@@ -2,7 +2,8 @@
 // `aikv`: starts the server. Options: --config file.toml and redis-style --name value flags.
 
 import { loadStartupConfig, parseFlags } from "./config/load.ts";
-import { AIKV_VERSION, REDIS_VERSION, Server } from "./server/context.ts";
+import { Server } from "./server/context.ts";
+import { AIKV_VERSION, REDIS_VERSION } from "./version.ts";
 import { Network } from "./server/network.ts";
 import { installShutdown } from "./server/shutdown.ts";
 

@@ -3,7 +3,7 @@
 import { E, fail } from "../errors.ts";
 import { parseI64 } from "../util/numbers.ts";
 import { CF, type Client } from "../server/client.ts";
-import { REDIS_VERSION } from "../server/context.ts";
+import { REDIS_VERSION } from "../version.ts";
 import type { Handlers } from "./table.ts";
 import { checkClientName } from "./client.ts";
 

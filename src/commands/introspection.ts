@@ -7,7 +7,7 @@ import type { Reply } from "../resp/writer.ts";
 import type { Client } from "../server/client.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseI64 } from "../util/numbers.ts";
-import { helpReply } from "./help.ts";
+import { helpReply, subcommandSyntaxError } from "./help.ts";
 import { commandKeys } from "./keyspec.ts";
 import type { KeySpecDecl } from "./spec-rules.ts";
 import { CMD, type Command, type Handlers } from "./table.ts";
@@ -312,7 +312,7 @@ export const handlers: Handlers = {
     if (a.argc === 3) {
       count = parseI64(a.str(2));
       if (Number.isNaN(count) || count < -1) fail("ERR count should be greater than or equal to -1");
-    } else if (a.argc > 3) fail(E.SYNTAX);
+    } else if (a.argc > 3) subcommandSyntaxError(a);
     const entries = c.srv.slowlog.get(count);
     const o = c.out;
     o.arr(entries.length);

@@ -15,8 +15,8 @@ import { LatencyMonitor } from "./latency.ts";
 import { CF, Client } from "./client.ts";
 import type { Network } from "./network.ts";
 
-export const REDIS_VERSION = "7.0.15";
-export const AIKV_VERSION = "0.1.0";
+// Versions live in ../version.ts (a leaf module, free of import cycles); re-exported here.
+export { REDIS_VERSION, AIKV_VERSION } from "../version.ts";
 
 export interface ServerStats {
   startTime: number;

@@ -4,7 +4,7 @@
 import { cpuUsage, memoryUsage } from "node:process";
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./context.ts";
-import { AIKV_VERSION, REDIS_VERSION } from "./context.ts";
+import { AIKV_VERSION, REDIS_VERSION } from "../version.ts";
 import { CF } from "./client.ts";
 
 /** Every section in Redis's print order. */

@@ -144,9 +144,9 @@ export class Network {
   /** CLIENT REPLY OFF/SKIP: run the command, drop its reply. */
   private quietCommand(c: Client): void {
     const mark = c.out.n;
-    const suppress = c.flags & (CF.REPLY_OFF | CF.REPLY_SKIP);
     processCommand(c, c.parser.argv);
-    if (suppress) c.out.rewind(mark);
+    // Judged after the command: CLIENT REPLY ON must be heard, everything while OFF/SKIP not.
+    if (c.flags & (CF.REPLY_OFF | CF.REPLY_SKIP)) c.out.rewind(mark);
     c.flags &= ~CF.REPLY_SKIP;
     if (c.flags & CF.REPLY_SKIP_NEXT) {
       c.flags &= ~CF.REPLY_SKIP_NEXT;
