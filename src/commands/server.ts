@@ -126,6 +126,7 @@ function debugProtocol(c: Client, a: Argv): void {
       }
       return o.bulk("Some real reply following the attribute");
     case "push":
+      if (o.proto === 2) fail("ERR RESP2 is not supported by this command");
       o.push(2);
       o.bulk("server-cpu-usage");
       o.int(42);

@@ -126,8 +126,9 @@ export class Network {
         c.flags |= CF.CLOSE_AFTER_REPLY;
         break;
       }
-      if (c.flags & (CF.REPLY_OFF | CF.REPLY_SKIP | CF.REPLY_SKIP_NEXT)) this.quietCommand(c);
-      else processCommand(c, p.argv);
+      const mark = c.out.n;
+      processCommand(c, p.argv);
+      if (c.flags & (CF.REPLY_OFF | CF.REPLY_SKIP | CF.REPLY_SKIP_NEXT)) this.replyFlags(c, mark);
       if (c.out.n > EARLY_FLUSH) this.flush(c);
     }
     p.retain();
@@ -141,11 +142,11 @@ export class Network {
     if (srv.dirty.size !== 0) srv.flushDirty();
   }
 
-  /** CLIENT REPLY OFF/SKIP: run the command, drop its reply. */
-  private quietCommand(c: Client): void {
-    const mark = c.out.n;
-    processCommand(c, c.parser.argv);
-    // Judged after the command: CLIENT REPLY ON must be heard, everything while OFF/SKIP not.
+  /**
+   * CLIENT REPLY OFF/SKIP, judged after each command like Redis's resetClient: the reply is
+   * dropped while OFF or SKIP is set; SKIP lasts one command; SKIP_NEXT becomes SKIP.
+   */
+  private replyFlags(c: Client, mark: number): void {
     if (c.flags & (CF.REPLY_OFF | CF.REPLY_SKIP)) c.out.rewind(mark);
     c.flags &= ~CF.REPLY_SKIP;
     if (c.flags & CF.REPLY_SKIP_NEXT) {
