@@ -4,11 +4,16 @@
 
 import { keySlotStr } from "../cluster/slot.ts";
 import type { Keyspace } from "./keyspace.ts";
+import { N } from "./notify.ts";
 import type { Value } from "./value.ts";
 
 /** Something that WATCHes keys: a transaction that must fail if the key changes. */
 export interface Watcher {
-  watchTouched(): void;
+  /**
+   * A watched key changed. `whole` is set when the whole db changed (FLUSHDB/FLUSHALL:
+   * replacedWith null; SWAPDB: the db whose contents replace this one's), called before it.
+   */
+  watchTouched(whole?: { replacedWith: Db | null }): void;
 }
 
 export class Db {
@@ -75,8 +80,10 @@ export class Db {
   /** Value for a read command: like lookup() and counts keyspace hits/misses. */
   read(key: string): Value | undefined {
     const v = this.lookup(key);
-    if (v === undefined) this.ks.stats.misses++;
-    else this.ks.stats.hits++;
+    if (v === undefined) {
+      this.ks.stats.misses++;
+      if (this.ks.events.flags !== 0) this.ks.notify(N.KEY_MISS, "keymiss", key, this.id);
+    } else this.ks.stats.hits++;
     return v;
   }
 

@@ -122,13 +122,17 @@ export class Keyspace {
     if (set) for (const t of set) t.watchTouched();
   }
 
-  /** Invalidates every WATCH in a db (FLUSHDB/FLUSHALL/SWAPDB). */
-  modifiedAll(db: Db, onlyExisting = false): void {
+  /**
+   * Invalidates the WATCHes a whole-db change affects (touchAllWatchedKeysInDb): keys that exist
+   * in the db, or (SWAPDB) in the db replacing it. Called before the change.
+   */
+  modifiedAll(db: Db, replacedWith: Db | null = null): void {
     const w = db.watched;
     if (w === null) return;
+    const whole = { replacedWith };
     for (const [key, set] of w) {
-      if (onlyExisting && !db.dict.has(key)) continue;
-      for (const t of set) t.watchTouched();
+      if (!db.dict.has(key) && !(replacedWith !== null && replacedWith.dict.has(key))) continue;
+      for (const t of set) t.watchTouched(whole);
     }
   }
 
@@ -193,7 +197,7 @@ export class Keyspace {
   }
 
   flushDb(db: Db): number {
-    this.modifiedAll(db, true);
+    this.modifiedAll(db);
     const n = db.clear();
     this.dirty += n;
     return n;
@@ -209,8 +213,8 @@ export class Keyspace {
     const da = this.dbs[a]!;
     const dbb = this.dbs[b]!;
     // Watchers of keys in either db see the swap as a change (touchAllWatchedKeysInDb).
-    this.modifiedAll(da);
-    this.modifiedAll(dbb);
+    this.modifiedAll(da, dbb);
+    this.modifiedAll(dbb, da);
     da.swapWith(dbb);
     // Clients blocked in either db may now find their keys.
     for (const db of [da, dbb]) {
