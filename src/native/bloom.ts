@@ -9,8 +9,13 @@ export const BLOOM_HASH_SEED = 0xbc9f1d34;
 const MIN_BITS = 64;
 const MAX_BITS = 0xffffffff - 7;
 
-/** MurmurHash3 x86_32 of data[start..end). */
-export function murmur3(data: Uint8Array, seed: number, start = 0, end = data.length): number {
+/** MurmurHash3 x86_32 of all of data. */
+export function murmur3(data: Uint8Array, seed: number): number {
+  return murmur3Range(data, seed, 0, data.length);
+}
+
+/** MurmurHash3 x86_32 of data[start..end). (No default parameters: see crc16.ts.) */
+export function murmur3Range(data: Uint8Array, seed: number, start: number, end: number): number {
   let h = seed >>> 0;
   const len = end - start;
   const blocks = start + (len & ~3);
@@ -82,8 +87,24 @@ export class BloomTs {
     return new BloomTs(bytes.slice());
   }
 
-  add(key: Uint8Array, start = 0, end = key.length): void {
-    let h = murmur3(key, BLOOM_HASH_SEED, start, end);
+  add(key: Uint8Array): void {
+    this.addHash(murmur3Range(key, BLOOM_HASH_SEED, 0, key.length));
+  }
+
+  addRange(key: Uint8Array, start: number, end: number): void {
+    this.addHash(murmur3Range(key, BLOOM_HASH_SEED, start, end));
+  }
+
+  mayContain(key: Uint8Array): boolean {
+    return this.mayContainHash(murmur3Range(key, BLOOM_HASH_SEED, 0, key.length));
+  }
+
+  mayContainRange(key: Uint8Array, start: number, end: number): boolean {
+    return this.mayContainHash(murmur3Range(key, BLOOM_HASH_SEED, start, end));
+  }
+
+  private addHash(hash: number): void {
+    let h = hash;
     const delta = ((h >>> 17) | (h << 15)) >>> 0;
     const m = this.bits;
     const d = this.data;
@@ -94,8 +115,8 @@ export class BloomTs {
     }
   }
 
-  mayContain(key: Uint8Array, start = 0, end = key.length): boolean {
-    let h = murmur3(key, BLOOM_HASH_SEED, start, end);
+  private mayContainHash(hash: number): boolean {
+    let h = hash;
     const delta = ((h >>> 17) | (h << 15)) >>> 0;
     const m = this.bits;
     const d = this.data;

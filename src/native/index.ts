@@ -5,10 +5,10 @@
 //
 // The addon is loaded with a literal require path so `bun build --compile` embeds it.
 
-import { crc16, keySlot, keySlotsPacked, SLOTS } from "./crc16.ts";
-import { BloomTs, murmur3 } from "./bloom.ts";
+import { crc16, crc16Range, keySlot, keySlotRange, keySlotsPacked, SLOTS } from "./crc16.ts";
+import { BloomTs, murmur3, murmur3Range } from "./bloom.ts";
 
-export { crc16, keySlot, keySlotsPacked, SLOTS, BloomTs, murmur3 };
+export { crc16, crc16Range, keySlot, keySlotRange, keySlotsPacked, SLOTS, BloomTs, murmur3, murmur3Range };
 
 /** Raw exports of native/aikv.node (see native/src/js/mod.rs). */
 interface Addon {
@@ -117,25 +117,23 @@ export function keySlotsNative(keys: Uint8Array, offsets: Uint32Array): Uint16Ar
 }
 
 /**
- * Below this many packed keys the TS loop beats one native call (measured, see
- * bench/results/native-*.md); above it the native batch wins.
+ * From this many packed keys on, one native call beats the TS loop (measured, see
+ * bench/results/native-*.md). Keys given as an array always use the TS loop: packing them for
+ * the native call copies every key, which costs about as much as hashing it.
  */
-export const KEY_SLOTS_NATIVE_THRESHOLD = 8;
+export const KEY_SLOTS_NATIVE_THRESHOLD = 256;
 
-/** Slots of many keys, using whichever implementation is faster for the batch size. */
+/** Slots of many keys, using whichever implementation is faster for the input. */
 export function keySlots(keys: readonly Uint8Array[] | PackedKeys): Uint16Array {
   if (Array.isArray(keys)) {
     const list = keys as readonly Uint8Array[];
-    if (list.length < KEY_SLOTS_NATIVE_THRESHOLD * 4) {
-      const out = new Uint16Array(list.length);
-      for (let i = 0; i < list.length; i++) out[i] = keySlot(list[i]!);
-      return out;
-    }
-    const p = packKeys(list);
-    return addon.keySlots(p.buf, p.offsets);
+    const out = new Uint16Array(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = keySlot(list[i]!);
+    return out;
   }
   const p = keys as PackedKeys;
-  return p.offsets.length - 1 < KEY_SLOTS_NATIVE_THRESHOLD ? keySlotsPacked(p.buf, p.offsets) : addon.keySlots(p.buf, p.offsets);
+  const n = Math.max(0, p.offsets.length - 1);
+  return n < KEY_SLOTS_NATIVE_THRESHOLD ? keySlotsPacked(p.buf, p.offsets, new Uint16Array(n)) : addon.keySlots(p.buf, p.offsets);
 }
 
 // ------------------------------------------------------------------ bloom

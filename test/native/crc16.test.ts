@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { crc16, crc16Native, keySlot, keySlotNative, keySlots, keySlotsNative, keySlotsPacked, packKeys, SLOTS, KEY_SLOTS_NATIVE_THRESHOLD } from "../../src/native/index.ts";
+import { crc16, crc16Native, crc16Range, keySlot, keySlotNative, keySlotRange, keySlots, keySlotsNative, keySlotsPacked, packKeys, SLOTS, KEY_SLOTS_NATIVE_THRESHOLD } from "../../src/native/index.ts";
 import { b, Rng } from "./helpers.ts";
 
 describe("crc16 / keySlot", () => {
@@ -45,7 +45,8 @@ describe("crc16 / keySlot", () => {
       const big = new Uint8Array(len + 10);
       big.set(k, 5);
       expect(keySlotNative(big.subarray(5, 5 + len))).toBe(keySlot(k));
-      expect(keySlot(big, 5, 5 + len)).toBe(keySlot(k));
+      expect(keySlotRange(big, 5, 5 + len)).toBe(keySlot(k));
+      expect(crc16Range(big, 5, 5 + len)).toBe(crc16(k));
     }
   });
 
@@ -56,7 +57,7 @@ describe("crc16 / keySlot", () => {
       const expected = Uint16Array.from(keys, (k) => keySlot(k));
       const p = packKeys(keys);
       expect(keySlotsNative(p.buf, p.offsets)).toEqual(expected);
-      expect(keySlotsPacked(p.buf, p.offsets)).toEqual(expected);
+      expect(keySlotsPacked(p.buf, p.offsets, new Uint16Array(n))).toEqual(expected);
       expect(keySlots(keys)).toEqual(expected);
       expect(keySlots(p)).toEqual(expected);
     }

@@ -485,8 +485,12 @@ impl DbInner {
             q.leader = true;
             let mut group: Vec<Pending> = Vec::new();
             let mut bytes = 0usize;
+            // As in LevelDB: a small first batch only takes 128 KiB of followers along, so
+            // grouping never adds much latency to small writes.
+            let first = q.pending.front().map(|p| p.rep.len()).unwrap_or(0);
+            let max_group = if first <= 128 << 10 { (first + (128 << 10)).min(self.opts.max_write_group_bytes) } else { self.opts.max_write_group_bytes };
             while let Some(p) = q.pending.front() {
-                if !group.is_empty() && bytes + p.rep.len() > self.opts.max_write_group_bytes {
+                if !group.is_empty() && bytes + p.rep.len() > max_group {
                     break;
                 }
                 bytes += p.rep.len();
