@@ -6,6 +6,8 @@
 import { E, fail } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/client.ts";
+import { blockOnKeys, canBlock, installBlocking, parseBlockTimeout } from "../server/blocking.ts";
+import type { Server } from "../server/context.ts";
 import { propagateAs } from "../server/propagate.ts";
 import { N } from "../store/notify.ts";
 import { parseCursor, scanStep } from "../store/scan.ts";
@@ -835,6 +837,44 @@ function zscan(c: Client, a: Argv): void {
   for (const s of items) out.bulk(s);
 }
 
+// ---------------------------------------------------------------- blocking pops
+
+/**
+ * blockingGenericZpopCommand: pops from the first non-empty sorted set among the keys, or
+ * blocks. count -1 (BZPOPMIN/BZPOPMAX) replies [key, member, score]; BZMPOP replies
+ * [key, [[member, score]...]]. Either way the effect is replicated as ZPOPMIN/ZPOPMAX.
+ */
+function bzpop(c: Client, keys: string[], where: number, timeoutArg: string, count: number): void {
+  const deadline = parseBlockTimeout(c, timeoutArg);
+  const nested = count !== -1;
+  const effect = (cl: Client, key: string) =>
+    propagateAs(cl, count === -1 ? [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key] : [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key, String(count)]);
+  for (const key of keys) {
+    const z = writeZ(c, key);
+    if (z === null || z.size === 0) continue;
+    popFrom(c, z, key, where, true, count, nested);
+    effect(c, key);
+    return;
+  }
+  if (!canBlock(c)) {
+    c.out.nilArray();
+    return;
+  }
+  blockOnKeys(c, keys, deadline, (bc, key) => {
+    const v = bc.db.lookup(key);
+    if (!(v instanceof ZSet) || v.size === 0) return false;
+    popFrom(bc, v, key, where, true, count, nested);
+    effect(bc, key);
+    return true;
+  });
+}
+
+function bzpopMinMax(c: Client, a: Argv, where: number): void {
+  const keys: string[] = [];
+  for (let i = 1; i < a.argc - 1; i++) keys.push(a.str(i));
+  bzpop(c, keys, where, a.str(a.argc - 1), -1);
+}
+
 // ---------------------------------------------------------------- handlers
 
 export const handlers: Handlers = {
@@ -1029,4 +1069,19 @@ export const handlers: Handlers = {
   },
 
   zscan,
+
+  bzpopmin(c, a) {
+    bzpopMinMax(c, a, MIN);
+  },
+  bzpopmax(c, a) {
+    bzpopMinMax(c, a, MAX);
+  },
+  bzmpop(c, a) {
+    const [keyIdx, where, count] = parseMpop(a, 2);
+    bzpop(c, keyIdx.map((i) => a.str(i)), where, a.str(1), count);
+  },
 };
+
+export function install(srv: Server): void {
+  installBlocking(srv);
+}

@@ -834,3 +834,106 @@ describe("big sets", () => {
     await d.same(cmds, { protos: [2] });
   });
 });
+
+describe("blocking pops", () => {
+  test("immediate replies and errors", async () => {
+    await d.same(`
+      ZADD z 1 a 2 b 3 c
+      ZADD y 5 x
+      BZPOPMIN z 0
+      BZPOPMAX z 0
+      BZPOPMIN nokey z 0
+      BZPOPMAX nokey y 0.5
+      EXISTS y
+      BZPOPMIN z x
+      BZPOPMIN z -1
+      BZPOPMIN z 1e400
+      BZPOPMIN nokey 0.01
+      SET s x
+      BZPOPMIN s 0
+      BZPOPMIN nokey s 0
+      ZADD z 1 a 2 b 3 c
+      BZMPOP 0 1 z MIN
+      BZMPOP 0 1 z MAX COUNT 1
+      BZMPOP 0 2 nokey z MIN COUNT 10
+      ZADD z 1 a 2 b 3 c
+      BZMPOP 0 0 z MIN
+      BZMPOP x 1 z MIN
+      BZMPOP -1 1 z MIN
+      BZMPOP 0 1 z FOO
+      BZMPOP 0 1 z MIN COUNT 0
+      BZMPOP 0 2 nokey s MIN
+      BZMPOP 0.01 1 nokey MIN
+      BZMPOP x 1 z FOO
+    `);
+  });
+
+  /** Runs a scenario with several clients on one server; returns what each client saw. */
+  async function blockingScenario(port: number, proto: 2 | 3): Promise<string[]> {
+    const log: string[] = [];
+    const conn = async () => {
+      const c = await RespConn.connect(port);
+      if (proto === 3) await c.call("HELLO", "3");
+      return c;
+    };
+    const [a, b, w] = [await conn(), await conn(), await conn()];
+    await w.call("FLUSHALL");
+    const settle = () => Bun.sleep(60);
+    // Two clients blocked on the same key are served in the order they blocked.
+    a.send("BZPOPMIN", "k1", "k2", "0");
+    await settle();
+    b.send("BZPOPMAX", "k2", "0");
+    await settle();
+    log.push(await w.call("ZADD", "k2", "1", "x", "2", "y", "3", "z"));
+    log.push("a:" + (await a.read()));
+    log.push("b:" + (await b.read()));
+    log.push(await w.call("ZRANGE", "k2", "0", "-1", "WITHSCORES"));
+    // A key of another type does not wake a BZPOPMIN; a later zset does.
+    a.send("BZPOPMIN", "k3", "0");
+    await settle();
+    log.push(await w.call("SET", "k3", "str"));
+    log.push(String(await a.silent(100)));
+    log.push(await w.call("DEL", "k3"));
+    log.push(await w.call("ZADD", "k3", "7", "m"));
+    log.push("a:" + (await a.read()));
+    log.push(await w.call("EXISTS", "k3"));
+    // BZMPOP with COUNT takes several at once.
+    b.send("BZMPOP", "0", "2", "k4", "k5", "MAX", "COUNT", "2");
+    await settle();
+    log.push(await w.call("ZADD", "k5", "1", "a", "2", "b", "3", "c"));
+    log.push("b:" + (await b.read()));
+    // Timeouts give a null array.
+    a.send("BZPOPMAX", "nokey", "0.05");
+    log.push("a:" + (await a.read()));
+    b.send("BZMPOP", "0.05", "1", "nokey", "MIN");
+    log.push("b:" + (await b.read()));
+    // Inside MULTI a blocking pop does not block.
+    log.push(await a.call("MULTI"));
+    log.push(await a.call("BZPOPMIN", "nokey", "0"));
+    log.push(await a.call("BZMPOP", "0", "1", "nokey", "MIN"));
+    log.push(await a.call("EXEC"));
+    // A MULTI that adds wakes the waiter after EXEC.
+    b.send("BZPOPMIN", "k6", "0");
+    await settle();
+    log.push(await w.call("MULTI"));
+    log.push(await w.call("ZADD", "k6", "1", "a"));
+    log.push(await w.call("ZADD", "k6", "2", "b"));
+    log.push(await w.call("EXEC"));
+    log.push("b:" + (await b.read()));
+    log.push(await w.call("ZRANGE", "k6", "0", "-1"));
+    // ZUNIONSTORE into a waited key serves the waiter.
+    a.send("BZPOPMAX", "k7", "0");
+    await settle();
+    log.push(await w.call("ZUNIONSTORE", "k7", "1", "k6"));
+    log.push("a:" + (await a.read()));
+    for (const c of [a, b, w]) c.close();
+    return log;
+  }
+
+  test("blocked clients: FIFO, types, counts, timeouts, MULTI", async () => {
+    for (const proto of [2, 3] as const) {
+      const [x, y] = await Promise.all([blockingScenario(d.aikv.port, proto), blockingScenario(d.redis.port, proto)]);
+      expect(x).toEqual(y);
+    }
+  });
+});
