@@ -9,6 +9,7 @@ import { CMD, type Command } from "../commands/table.ts";
 import { repr } from "../util/repr.ts";
 import { LatencyHistogram } from "./histogram.ts";
 import { CF, type Client } from "./client.ts";
+import { discardTransaction } from "../commands/tx.ts";
 import type { Server } from "./context.ts";
 
 /** Checks run before a command is queued or called; a hook per optional subsystem. */
@@ -34,6 +35,12 @@ function unknownCommand(a: Argv): string {
 function reject(c: Client, msg: string, cmd: Command | null): void {
   if (cmd) cmd.rejected++;
   if (c.flags & CF.MULTI) c.flags |= CF.DIRTY_EXEC;
+  if (cmd !== null && cmd.name === "exec") {
+    // Redis's execCommandAbort: a rejected EXEC ends the transaction.
+    discardTransaction(c);
+    c.out.error(`EXECABORT Transaction discarded because of: ${msg.startsWith("ERR ") ? msg.slice(4) : msg}`);
+    return;
+  }
   c.out.error(msg);
 }
 

@@ -1,0 +1,69 @@
+// Scenarios with several clients, run on AiKv and on redis-server and compared reply by reply
+// (used by the transaction, pub/sub and scripting tests). A step is [client, ...command],
+// ["sleep", ms] or ["read", client] (wait for one unsolicited message, e.g. a pub/sub push).
+
+import { expect } from "bun:test";
+import { RespConn } from "./resp.ts";
+import type { Differ } from "./diff.ts";
+
+export type Step = [number, ...string[]] | ["sleep", number] | ["read", number];
+
+async function runOn(port: number, steps: Step[], clients: number, proto: 2 | 3, setup: string[][]): Promise<string[]> {
+  const conns: RespConn[] = [];
+  for (let i = 0; i < clients; i++) {
+    const c = await RespConn.connect(port);
+    if (proto === 3) await c.call("HELLO", "3");
+    conns.push(c);
+  }
+  const out: string[] = [];
+  try {
+    await conns[0]!.call("FLUSHALL");
+    for (const s of setup) await conns[0]!.call(...s);
+    for (const s of steps) {
+      if (s[0] === "sleep") {
+        await Bun.sleep(s[1] as number);
+        continue;
+      }
+      if (s[0] === "read") {
+        out.push(await conns[s[1] as number]!.read(3000));
+        continue;
+      }
+      const [ci, ...cmd] = s as [number, ...string[]];
+      out.push(await conns[ci]!.call(...cmd));
+    }
+  } finally {
+    for (const c of conns) c.close();
+  }
+  return out;
+}
+
+/** Runs the scenario on both servers (RESP2 and RESP3 unless told) and compares every reply. */
+export async function sameScenario(
+  d: Differ,
+  steps: Step[],
+  o: { clients?: number; protos?: (2 | 3)[]; setup?: string[][]; normalize?: (s: string) => string } = {},
+): Promise<void> {
+  const clients = o.clients ?? 1 + Math.max(0, ...steps.map((s) => (typeof s[0] === "number" ? s[0] : s[0] === "read" ? (s[1] as number) : 0)));
+  for (const proto of o.protos ?? [2, 3]) {
+    const [a, r] = await Promise.all([
+      runOn(d.aikv.port, steps, clients, proto, o.setup ?? []),
+      runOn(d.redis.port, steps, clients, proto, o.setup ?? []),
+    ]);
+    const norm = o.normalize ?? ((s: string) => s);
+    const shown = steps.filter((s) => s[0] !== "sleep").map((s) => JSON.stringify(s));
+    const lines = (xs: string[]) => xs.map((x, i) => `${shown[i]} => ${JSON.stringify(norm(x))}`);
+    expect({ proto, replies: lines(a) }).toEqual({ proto, replies: lines(r) });
+  }
+}
+
+/** A small seeded PRNG (mulberry32) for randomized sequences. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
