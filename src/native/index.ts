@@ -310,6 +310,9 @@ export interface LsmOptions {
   /** "expiry": values carry the expiry header (encodeExpiryValue); expired ones vanish. */
   compactionFilter?: "none" | "expiry";
   maxWriteGroupBytes?: number;
+  /** Nice value (0-19) of the flush/compaction threads on Linux (default 10): background work
+   * yields the CPU to the event loop. */
+  backgroundNice?: number;
 }
 
 export interface LsmLevelStats {

