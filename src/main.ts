@@ -35,6 +35,17 @@ export async function main(argv: string[]): Promise<Server> {
     console.error(`aikv: configuration error: ${(e as Error).message}`);
     process.exit(1);
   }
+  // The native core (LSM, bloom filters, batched CRC16). The memory engine runs without it.
+  try {
+    const native = await import("./native/index.ts");
+    srv.nativeVersion = native.nativeInfo.version;
+  } catch (e) {
+    if (srv.cfg.str("engine") !== "memory") {
+      srv.log.warning(`The ${srv.cfg.str("engine")} engine needs the native addon: ${(e as Error).message}`);
+      process.exit(1);
+    }
+    srv.log.warning(`Native addon not loaded (${(e as Error).message}); continuing with the memory engine.`);
+  }
   const net = new Network(srv);
   srv.net = net;
   try {

@@ -106,6 +106,8 @@ export class Server {
     pubsubCounts: null as (() => { channels: number; patterns: number; shard: number }) | null,
   };
   shuttingDown = false;
+  /** Version of the loaded native addon, or "" when it is not loaded. */
+  nativeVersion = "";
   role: "master" | "replica" = "master";
   /** CLIENT PAUSE: until when, and whether reads are held too */
   pause: { until: number; all: boolean } | null = null;

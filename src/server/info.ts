@@ -56,6 +56,7 @@ function sectionLines(srv: Server, name: string): [string, string | number][] | 
         ["atomicvar_api", "c11-builtin"],
         ["gcc_version", "0.0.0"],
         ["bun_version", Bun.version],
+        ["aikv_native", srv.nativeVersion || "not loaded"],
         ["process_id", process.pid],
         ["process_supervised", "no"],
         ["run_id", srv.runId],
