@@ -2,6 +2,7 @@
 // SSUBSCRIBE SUNSUBSCRIBE SPUBLISH, and PUBSUB CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/SHARDNUMSUB.
 // The hub (src/pubsub/hub.ts) keeps the subscriptions; it also receives keyspace events.
 
+import { fail } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/client.ts";
 import type { Server } from "../server/context.ts";
@@ -65,6 +66,7 @@ function unsubscribeCmd(c: Client, a: Argv, kind: Kind): void {
 }
 
 function listChannels(c: Client, idx: Map<string, Set<Client>>, a: Argv): void {
+  if (a.argc > 3) fail(`ERR unknown subcommand or wrong number of arguments for '${a.str(1)}'. Try PUBSUB HELP.`);
   const pat = a.argc > 2 ? a.str(2) : null;
   const out: string[] = [];
   for (const ch of idx.keys()) if (pat === null || globMatch(pat, ch)) out.push(ch);
