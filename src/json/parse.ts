@@ -194,14 +194,20 @@ class Parser {
     const start = positive ? this.i : this.i - 1;
     if (this.i >= b.length) this.err("EOF while parsing a value");
     const first = b[this.i++]!;
+    let acc = first - 48;
     if (first === 48) {
       const p = this.i < b.length ? b[this.i]! : 0;
       if (p >= 48 && p <= 57) this.perr("invalid number");
     } else if (first >= 49 && first <= 57) {
-      while (this.i < b.length && b[this.i]! >= 48 && b[this.i]! <= 57) this.i++;
+      while (this.i < b.length && b[this.i]! >= 48 && b[this.i]! <= 57) acc = acc * 10 + (b[this.i++]! - 48);
     } else this.err("invalid number");
     let isFloat = false;
     let p = this.i < b.length ? b[this.i]! : 0;
+    // Common case: a short integer, already accumulated exactly.
+    if (p !== 46 && p !== 101 && p !== 69 && this.i - start < 16) {
+      if (positive) return acc;
+      return acc === 0 ? new JFloat(-0) : -acc;
+    }
     if (p === 46) {
       isFloat = true;
       this.i++;

@@ -96,6 +96,27 @@ export class JsonWriter {
     } else this.n += this.buf.latin1Write(s, this.n);
   }
 
+  /** A safe integer in decimal, written digit by digit. */
+  int(v: number): void {
+    if (v < 0 || v > 999999999) return this.raw(String(v));
+    this.reserve(10);
+    const b = this.buf;
+    if (v < 10) {
+      b[this.n++] = 48 + v;
+      return;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    let p = this.n + digits;
+    this.n = p;
+    while (v >= 10) {
+      const q = (v / 10) | 0;
+      b[--p] = 48 + (v - q * 10);
+      v = q;
+    }
+    b[--p] = 48 + v;
+  }
+
   private newline(): void {
     const f = this.fmt!;
     if (f.newline) this.raw(f.newline);
@@ -169,6 +190,7 @@ export class JsonWriter {
       case "boolean":
         return this.raw(v ? "true" : "false");
       case "number":
+        return this.int(v);
       case "bigint":
         return this.raw(String(v));
       case "string":
