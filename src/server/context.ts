@@ -124,6 +124,8 @@ export class Server {
   /** Creates the keyspace once `databases` is known (after the config is loaded). */
   init(): void {
     this.ks = new Keyspace(this.cfg.num("databases"));
+    // Cluster mode keeps a per-slot key index (COUNTKEYSINSLOT, GETKEYSINSLOT, resharding).
+    if (this.cfg.bool("cluster-enabled")) for (const db of this.ks.dbs) db.slots = new Map();
     this.cfg.applyAll();
     this.ks.events.publish = (ch, msg) => void this.hooks.publish?.(ch, msg);
     this.ks.propagate = (db, args) => this.propagate(db, args);
