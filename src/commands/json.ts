@@ -637,7 +637,8 @@ function jsonMerge(c: Client, a: Argv): void {
   const out = c.out;
   if (doc === undefined) {
     if (!p.isRoot) fail(JE.NEW_AT_ROOT);
-    c.db.add(key, new JsonDoc(mergePatch(null, patch)));
+    // Nothing to merge with: the value is stored as given (as RedisJSON does).
+    c.db.add(key, new JsonDoc(patch));
     changed(c, key, "json.merge");
     return out.ok();
   }
@@ -660,7 +661,8 @@ function jsonMerge(c: Client, a: Argv): void {
       setAt(doc, u.m, mergePatch(current(u.m, doc.root) ?? null, patch));
       done = true;
     } else if (u.parent instanceof JObj && !u.parent.has(u.key)) {
-      u.parent.set(u.key, mergePatch(null, patch));
+      // A new member takes the value as given (RedisJSON adds it like JSON.SET).
+      u.parent.set(u.key, done ? cloneVal(patch) : patch);
       done = true;
     }
   }

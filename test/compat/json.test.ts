@@ -437,8 +437,15 @@ describe("JSON.MGET / JSON.MSET / JSON.MERGE", () => {
         ["JSON.MERGE doc $.nope.x 1", null],
         ["JSON.MERGE doc $..nope 1", err("Err wrong static path")],
         ["JSON.MERGE new $.a 1", err("ERR new objects must be created at the root")],
+        // nothing to merge with: stored as given
         [`JSON.MERGE new $ '{"a":{"b":null,"c":1}}'`, "OK"],
-        ["JSON.GET new", '{"a":{"c":1}}'],
+        ["JSON.GET new", '{"a":{"b":null,"c":1}}'],
+        [`JSON.MERGE new $ '{"a":{"b":2,"c":null}}'`, "OK"],
+        ["JSON.GET new", '{"a":{"b":2}}'],
+        [`JSON.MERGE new $.x '{"y":null}'`, "OK"],
+        ["JSON.GET new $.x", '[{"y":null}]'],
+        [`JSON.MERGE new $.z null`, "OK"],
+        ["JSON.GET new", '{"a":{"b":2},"x":{"y":null}}'],
         ["JSON.MERGE new $ 1 BOGUS", err("ERR syntax error")],
       ]);
     });
