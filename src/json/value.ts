@@ -249,38 +249,22 @@ export function utf8Len(s: string): number {
   return n;
 }
 
-/** Capacity RedisJSON's storage would have reserved for n elements (grows 4, 8, 16...). */
-function capacity(n: number): number {
-  if (n === 0) return 0;
-  let c = 4;
-  while (c < n) c *= 2;
-  return c;
-}
-
 /**
- * Approximate bytes a value occupies, following RedisJSON's own accounting
- * (JSON.DEBUG MEMORY, MEMORY USAGE): 8 bytes per value plus its payload.
+ * Bytes a value occupies in RedisJSON's accounting as its command reference documents it
+ * (JSON.DEBUG MEMORY, MEMORY USAGE): 8 bytes per value, plus the bytes of strings and of
+ * object keys.
  */
 export function memoryOf(v: JVal): number {
-  let n = 8;
-  if (v === null || typeof v === "boolean") return n;
-  if (typeof v === "number") {
-    if (v >= -128 && v <= 383) return n;
-    if (v > -8388608 && v <= 8388607) return n + 4;
-    return n + 16;
-  }
-  if (typeof v === "bigint" || v instanceof JFloat) return n + 16;
-  if (typeof v === "string") return n + utf8Len(v);
+  if (typeof v === "string") return 8 + utf8Len(v);
   if (Array.isArray(v)) {
-    const cap = capacity(v.length);
-    if (cap === 0) return n;
-    n += 8 * (cap + 2);
+    let n = 8;
     for (let i = 0; i < v.length; i++) n += memoryOf(v[i]!);
     return n;
   }
-  const cap = capacity(v.size);
-  if (cap === 0) return n;
-  n += 8 * (cap * 3 + 2);
-  for (let i = 0; i < v.keys.length; i++) n += utf8Len(v.keys[i]!) + memoryOf(v.vals[i]!);
-  return n;
+  if (v instanceof JObj) {
+    let n = 8;
+    for (let i = 0; i < v.keys.length; i++) n += utf8Len(v.keys[i]!) + memoryOf(v.vals[i]!);
+    return n;
+  }
+  return 8;
 }

@@ -287,16 +287,21 @@ describe("values", () => {
     expect(o.has("b")).toBe(false);
   });
 
-  test("memory accounting follows RedisJSON's formula", () => {
+  test("memory accounting follows RedisJSON's documented figures", () => {
     const m = (s: string) => memoryOf(parse(s) as JVal);
     expect(m("null")).toBe(8);
-    expect(m("1")).toBe(8);
-    expect(m("1000")).toBe(12);
-    expect(m("100000000")).toBe(24);
-    expect(m("1.5")).toBe(24);
+    expect(m("123456789")).toBe(8);
+    expect(m("1.5")).toBe(8);
     expect(m('"abc"')).toBe(11);
+    expect(m('"é"')).toBe(10);
     expect(m("[]")).toBe(8);
-    expect(m("[1]")).toBe(8 + 8 * 6 + 8);
-    expect(m('{"a":1}')).toBe(8 + 8 * 14 + 1 + 8);
+    expect(m("[1,2]")).toBe(24);
+    expect(m('{"ab":1}')).toBe(18);
+    // the JSON.DEBUG MEMORY example of the command reference
+    expect(
+      m(
+        '{"name":"Wireless earbuds","description":"Wireless Bluetooth in-ear headphones","connection":{"wireless":true,"type":"Bluetooth"},"price":64.99,"stock":17,"colors":["black","white"], "max_level":[80, 100, 120]}',
+      ),
+    ).toBe(253);
   });
 });
