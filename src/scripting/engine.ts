@@ -122,7 +122,9 @@ export class LuaEngine {
     this.refHandler = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     this.getRef(this.refG);
     lua.lua_insert(L, -2);
-    lua.lua_setfield(L, -2, latin1Bytes("__redis__err__handler"));
+    pushStr(L, "__redis__err__handler");
+    lua.lua_insert(L, -2);
+    lua.lua_rawset(L, -3);
     lua.lua_pop(L, 1);
   }
 

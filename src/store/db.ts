@@ -97,7 +97,7 @@ export class Db {
    * The caller signals the change (Keyspace.written) once its command is done.
    */
   set(key: string, v: Value, keepTtl = false): void {
-    if ((this.slots !== null || this.blocked !== null) && !this.dict.has(key)) this.added(key);
+    if ((this.slots !== null || this.blocked !== null || this.ks.events.flags & N.NEW) && !this.dict.has(key)) this.added(key);
     this.dict.set(key, v);
     if (typeof v === "object") v.lru = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
@@ -107,10 +107,11 @@ export class Db {
   add(key: string, v: Value): void {
     this.dict.set(key, v);
     if (typeof v === "object") v.lru = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
-    if (this.slots !== null || this.blocked !== null) this.added(key);
+    if (this.slots !== null || this.blocked !== null || this.ks.events.flags & N.NEW) this.added(key);
   }
 
   private added(key: string): void {
+    if (this.ks.events.flags & N.NEW) this.ks.notify(N.NEW, "new", key, this.id);
     if (this.slots !== null) {
       const slot = keySlotStr(key);
       let set = this.slots.get(slot);
