@@ -13,6 +13,7 @@ import {
 } from "../store/geohash.ts";
 import { asZSet, ZSet } from "../store/types/zset.ts";
 import { parseDouble, parseI64 } from "../util/numbers.ts";
+import { pqsort } from "./sort.ts";
 import { handlers as zsetHandlers } from "./zsets.ts";
 import type { Handlers } from "./table.ts";
 
@@ -132,81 +133,6 @@ function findPoints(z: ZSet, shape: Shape, limit: number): Point[] {
 
 const byDistAsc = (p: Point, q: Point) => (p.dist > q.dist ? 1 : p.dist === q.dist ? 0 : -1);
 const byDistDesc = (p: Point, q: Point) => (p.dist < q.dist ? 1 : p.dist === q.dist ? 0 : -1);
-
-/**
- * A partial quicksort (Bentley-McIlroy partitioning with the equal keys gathered at the ends,
- * median-of-3 / ninther pivots, insertion sort below 7) that only recurses into parts
- * overlapping [lrange, rrange], which end up sorted. This is the algorithm Redis's pqsort
- * uses, so elements with equal keys come out in the same order.
- */
-function pqsort<T>(a: T[], cmp: (x: T, y: T) => number, lrange: number, rrange: number): void {
-  const swap = (i: number, j: number) => {
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  };
-  const vecswap = (i: number, j: number, n: number) => {
-    for (let k = 0; k < n; k++) swap(i + k, j + k);
-  };
-  const med3 = (i: number, j: number, k: number) =>
-    cmp(a[i]!, a[j]!) < 0
-      ? cmp(a[j]!, a[k]!) < 0 ? j : cmp(a[i]!, a[k]!) < 0 ? k : i
-      : cmp(a[j]!, a[k]!) > 0 ? j : cmp(a[i]!, a[k]!) < 0 ? i : k;
-  const outside = (start: number, end: number) => (lrange < start && rrange < start) || (lrange >= end && rrange >= end);
-  const sort = (base: number, n: number): void => {
-    for (;;) {
-      if (n < 7) {
-        for (let m = base + 1; m < base + n; m++) {
-          for (let l = m; l > base && cmp(a[l - 1]!, a[l]!) > 0; l--) swap(l, l - 1);
-        }
-        return;
-      }
-      let pm = base + (n >> 1);
-      if (n > 7) {
-        let pl = base;
-        let pn = base + n - 1;
-        if (n > 40) {
-          const d = n >> 3;
-          pl = med3(pl, pl + d, pl + 2 * d);
-          pm = med3(pm - d, pm, pm + d);
-          pn = med3(pn - 2 * d, pn - d, pn);
-        }
-        pm = med3(pl, pm, pn);
-      }
-      swap(base, pm);
-      let pa = base + 1;
-      let pb = pa;
-      let pc = base + n - 1;
-      let pd = pc;
-      for (;;) {
-        let r: number;
-        while (pb <= pc && (r = cmp(a[pb]!, a[base]!)) <= 0) {
-          if (r === 0) swap(pa++, pb);
-          pb++;
-        }
-        while (pb <= pc && (r = cmp(a[pc]!, a[base]!)) >= 0) {
-          if (r === 0) swap(pc, pd--);
-          pc--;
-        }
-        if (pb > pc) break;
-        swap(pb++, pc--);
-      }
-      const pn = base + n;
-      let r = Math.min(pa - base, pb - pa);
-      vecswap(base, pb - r, r);
-      r = Math.min(pd - pc, pn - pd - 1);
-      vecswap(pb, pn - r, r);
-      r = pb - pa;
-      if (r > 1 && !outside(base, base + r)) sort(base, r);
-      r = pd - pc;
-      if (r <= 1) return;
-      base = pn - r;
-      n = r;
-      if (outside(base, base + r)) return;
-    }
-  };
-  sort(0, a.length);
-}
 
 /** georadiusGeneric */
 function georadius(c: Client, a: Argv, srcIdx: number, flags: number): void {
