@@ -347,8 +347,9 @@ function numberArg(a: Argv, i: number): number | bigint | JFloat {
 function numOp(cur: number | bigint | JFloat, by: number | bigint | JFloat, mult: boolean): number | bigint | JFloat {
   const byInt = typeof by !== "object" && (typeof by === "number" || (by >= I64_MIN && by <= I64_MAX));
   if (kind(cur) === K.Long && byInt) {
-    if (!mult && typeof cur === "number" && typeof by === "number") {
-      const r = cur + by;
+    if (typeof cur === "number" && typeof by === "number") {
+      // Exact in doubles while the result stays below 2^53.
+      const r = mult ? cur * by : cur + by;
       if (Number.isSafeInteger(r)) return r;
     }
     const x = BigInt(cur as number | bigint);

@@ -138,6 +138,59 @@ describe("parser", () => {
   });
 });
 
+describe("round trips", () => {
+  test("random documents read back in canonical form", () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const strs = ["", "a", 'q"uote', "back\\slash", "tab\t", "nl\n", "\u0001", "é", "日本", "😀", "/"];
+    const floats: [string, string][] = [["1.0", "1.0"], ["2.50", "2.5"], ["1e3", "1000.0"], ["-0.125", "-0.125"], ["1E-9", "1e-9"], ["3.0e20", "3e20"]];
+    // [input text, canonical text]
+    const gen = (d: number): [string, string] => {
+      switch (rnd(d > 3 ? 5 : 7)) {
+        case 0:
+          return ["null", "null"];
+        case 1:
+          return rnd(2) ? ["true", "true"] : ["false", "false"];
+        case 2: {
+          const n = String(rnd(2000000) - 1000000);
+          return [n, n];
+        }
+        case 3:
+          return floats[rnd(floats.length)]!;
+        case 4: {
+          const t = JSON.stringify(strs[rnd(strs.length)]);
+          return [t, t];
+        }
+        case 5: {
+          const items: [string, string][] = [];
+          for (let i = rnd(5); i > 0; i--) items.push(gen(d + 1));
+          return ["[ " + items.map((x) => x[0]).join(" , ") + " ]", "[" + items.map((x) => x[1]).join(",") + "]"];
+        }
+        default: {
+          const items: [string, string][] = [];
+          const seen = new Set<string>();
+          for (let i = rnd(5); i > 0; i--) {
+            const k = JSON.stringify(strs[rnd(strs.length)]! + rnd(3));
+            if (seen.has(k)) continue;
+            seen.add(k);
+            const [a, b] = gen(d + 1);
+            items.push([`${k} :${a}`, `${k}:${b}`]);
+          }
+          return ["{" + items.map((x) => x[0]).join(",\n") + "}", "{" + items.map((x) => x[1]).join(",") + "}"];
+        }
+      }
+    };
+    for (let i = 0; i < 500; i++) {
+      const [text, canon] = gen(0);
+      expect(roundTrip(text)).toBe(canon);
+      expect(roundTrip(canon)).toBe(canon);
+    }
+  });
+});
+
 describe("serializer", () => {
   test("INDENT / NEWLINE / SPACE layout", () => {
     const w = new JsonWriter();
