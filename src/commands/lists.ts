@@ -12,8 +12,6 @@ import { N } from "../store/notify.ts";
 import { ListObj } from "../store/types/list.ts";
 import type { Handlers } from "./table.ts";
 
-const LLONG_MIN = -9223372036854775808;
-
 /** The list at key (for a write), undefined when missing, WRONGTYPE for other types. */
 function writeList(c: Client, key: string): ListObj | undefined {
   const v = c.db.lookup(key);
@@ -360,12 +358,14 @@ export const handlers: Handlers = {
   lpos(c, a) {
     const el = a.str(2);
     let rank = 1;
+    let rankMin = false;
     let count = -1;
     let maxlen = 0;
     for (let j = 3; j < a.argc; j++) {
       const more = j + 1 < a.argc;
       if (a.is(j, "rank") && more) {
         rank = intArg(a, ++j);
+        rankMin = a.str(j) === "-9223372036854775808";
         if (rank === 0) {
           fail(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
@@ -387,7 +387,7 @@ export const handlers: Handlers = {
     }
     const fromTail = rank < 0;
     // RANK LLONG_MIN cannot be negated in C; there every match qualifies (like -1).
-    let skip = rank === LLONG_MIN ? 0 : (fromTail ? -rank : rank) - 1;
+    let skip = rankMin ? 0 : (fromTail ? -rank : rank) - 1;
     const want = count === 0 ? Infinity : count < 0 ? 1 : count;
     const limit = maxlen === 0 ? l.length : Math.min(maxlen, l.length);
     const found: number[] = [];

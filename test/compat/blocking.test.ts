@@ -1,0 +1,406 @@
+// Blocking list commands with several clients: each scenario runs against AiKv and
+// redis-server and the logs of what every client received must be identical (RESP2/RESP3).
+// Covers FIFO serving, several keys, timeouts, MULTI, CLIENT UNBLOCK, disconnects, wrong
+// types, SWAPDB, BLMOVE chains, pipelining behind a blocked command, and argument errors.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Differ } from "../helpers/diff.ts";
+import { RespConn } from "../helpers/resp.ts";
+
+let d: Differ;
+beforeAll(async () => {
+  d = await Differ.start();
+});
+afterAll(async () => {
+  await d.stop();
+});
+
+interface Ctx {
+  /** a new connection (closed at the end) */
+  open(proto?: 2 | 3): Promise<RespConn>;
+  /** the control connection */
+  ctl: RespConn;
+  log(label: string, v: string): void;
+  /** waits until exactly n clients are blocked */
+  blocked(n: number): Promise<void>;
+  /** records a client's next reply */
+  read(label: string, c: RespConn): Promise<void>;
+  /** records whether a client stays silent for a while */
+  silent(label: string, c: RespConn, ms?: number): Promise<void>;
+}
+
+async function runScenario(port: number, fn: (x: Ctx) => Promise<void>): Promise<string[]> {
+  const out: string[] = [];
+  const conns: RespConn[] = [];
+  const ctl = await RespConn.connect(port);
+  conns.push(ctl);
+  await ctl.call("FLUSHALL");
+  const ctx: Ctx = {
+    async open(proto = 2) {
+      const c = await RespConn.connect(port);
+      conns.push(c);
+      if (proto === 3) await c.call("HELLO", "3");
+      return c;
+    },
+    ctl,
+    log(label, v) {
+      out.push(`${label}: ${JSON.stringify(v)}`);
+    },
+    async blocked(n) {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const list = await ctl.call("CLIENT", "LIST");
+        const got = (list.match(/flags=b/g) ?? []).length;
+        if (got === n) return;
+        if (Date.now() > deadline) throw new Error(`expected ${n} blocked clients, have ${got}`);
+        await Bun.sleep(5);
+      }
+    },
+    async read(label, c) {
+      ctx.log(label, await c.read(3000));
+    },
+    async silent(label, c, ms = 60) {
+      ctx.log(label, (await c.silent(ms)) ? "(silent)" : "(got data)");
+    },
+  };
+  try {
+    await fn(ctx);
+  } finally {
+    for (const c of conns) c.close();
+  }
+  return out;
+}
+
+/** Runs a scenario on both servers and compares the logs; returns AiKv's for extra checks. */
+async function same(fn: (x: Ctx) => Promise<void>): Promise<string[]> {
+  const a = await runScenario(d.aikv.port, fn);
+  const r = await runScenario(d.redis.port, fn);
+  expect(a).toEqual(r);
+  return a;
+}
+
+async function clientId(c: RespConn): Promise<string> {
+  return (await c.call("CLIENT", "ID")).slice(1, -2);
+}
+
+describe("blocking pops", () => {
+  test("FIFO: clients are served in the order they blocked", async () => {
+    const log = await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open();
+      const c = await x.open();
+      a.send("BLPOP", "k", "0");
+      await x.blocked(1);
+      b.send("BLPOP", "k", "0");
+      await x.blocked(2);
+      c.send("BRPOP", "k", "0");
+      await x.blocked(3);
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "1", "2"));
+      await x.read("a", a);
+      await x.read("b", b);
+      await x.silent("c", c);
+      x.log("llen", await x.ctl.call("LLEN", "k"));
+      x.log("lpush", await x.ctl.call("LPUSH", "k", "x", "y", "z"));
+      await x.read("c", c);
+      x.log("rest", await x.ctl.call("LRANGE", "k", "0", "-1"));
+    });
+    expect(log.join("\n")).toContain('a: "*2\\r\\n$1\\r\\nk\\r\\n$1\\r\\n1\\r\\n"');
+  });
+
+  test("several keys: the first key that gets data serves; the same client on many keys", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open(3);
+      a.send("BLPOP", "k1", "k2", "k3", "0");
+      await x.blocked(1);
+      b.send("BRPOP", "k3", "k1", "k3", "0");
+      await x.blocked(2);
+      x.log("rpush k3", await x.ctl.call("RPUSH", "k3", "a", "b", "c"));
+      await x.read("a", a);
+      await x.read("b", b);
+      x.log("rest", await x.ctl.call("LRANGE", "k3", "0", "-1"));
+      a.send("BLPOP", "k1", "k2", "0");
+      await x.blocked(1);
+      x.log("multi", await x.ctl.call("MULTI"));
+      await x.ctl.call("RPUSH", "k2", "two");
+      await x.ctl.call("RPUSH", "k1", "one");
+      x.log("exec", await x.ctl.call("EXEC"));
+      await x.read("a", a);
+      x.log("left", await x.ctl.call("LRANGE", "k1", "0", "-1"));
+    });
+  });
+
+  test("a key created and emptied inside one transaction serves nobody", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      a.send("BLPOP", "k", "0");
+      await x.blocked(1);
+      await x.ctl.call("MULTI");
+      await x.ctl.call("RPUSH", "k", "v");
+      await x.ctl.call("LPOP", "k");
+      x.log("exec", await x.ctl.call("EXEC"));
+      await x.silent("a", a);
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "w"));
+      await x.read("a", a);
+    });
+  });
+
+  test("timeouts: fractional seconds, RESP2 and RESP3 null replies", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open(3);
+      for (const [c, l] of [[a, "a"], [b, "b"]] as [RespConn, string][]) {
+        x.log(l + " blpop", await c.call("BLPOP", "k", "0.05"));
+        x.log(l + " brpop", await c.call("BRPOP", "k", "k2", "0.01"));
+        x.log(l + " blmove", await c.call("BLMOVE", "k", "d", "LEFT", "RIGHT", "0.02"));
+        x.log(l + " brpoplpush", await c.call("BRPOPLPUSH", "k", "d", "0.02"));
+        x.log(l + " blmpop", await c.call("BLMPOP", "0.03", "2", "k", "k2", "LEFT", "COUNT", "3"));
+        x.log(l + " tiny", await c.call("BLPOP", "k", "0.0001"));
+      }
+      x.log("exists", await x.ctl.call("EXISTS", "k", "d"));
+    });
+  });
+
+  test("timeout argument errors", async () => {
+    await d.same(`
+      BLPOP k -1
+      BLPOP k abc
+      BLPOP k nan
+      BLPOP k inf
+      BLPOP k -inf
+      BLPOP k ""
+      BLPOP k " 1"
+      BLPOP k 1e20
+      BLPOP k 9223372036854776
+      BLPOP k 1.5x
+      BRPOP k -0.001001
+      BLMOVE a b LEFT RIGHT -1
+      BLMOVE a b LEFT UP -1
+      BLMOVE a b UP RIGHT x
+      BRPOPLPUSH a b x
+      BRPOPLPUSH a b -5
+      BLMPOP x 1 k LEFT
+      BLMPOP -1 1 k LEFT
+      BLMPOP 0 0 k LEFT
+      BLMPOP -1 0 k LEFT
+      BLMPOP 0 1 k MIDDLE
+      BLMPOP x 1 k MIDDLE
+      BLMPOP 0 2 k LEFT
+      BLMPOP 0 1 k LEFT COUNT 0
+      BLMPOP 0 1 k LEFT COUNT 2 COUNT 2
+      BLPOP k
+      RPUSH k v
+      BLPOP k 1e-400
+      RPUSH k v
+      BLPOP k 0x10
+      RPUSH k v
+      BLPOP k +.5e1
+    `);
+  });
+
+  test("immediate serving when data exists, and argument order", async () => {
+    await d.same(`
+      RPUSH a 1 2 3
+      RPUSH b 4 5
+      BLPOP nokey a b 0
+      BRPOP b a 0
+      BLMOVE a b LEFT LEFT 0
+      BRPOPLPUSH a b 0
+      LRANGE b 0 -1
+      BLMPOP 0 3 nokey a b RIGHT COUNT 10
+      BLMPOP 0.01 1 b LEFT
+      EXISTS a b
+    `);
+  });
+
+  test("inside MULTI blocking commands answer at once", async () => {
+    await d.same(`
+      MULTI
+      BLPOP k 0
+      BRPOP k 10
+      BLMOVE k d LEFT RIGHT 0
+      BRPOPLPUSH k d 0
+      BLMPOP 0 1 k LEFT
+      RPUSH k v
+      BLPOP k 0
+      EXEC
+      MULTI
+      BLPOP k -1
+      EXEC
+    `);
+  });
+});
+
+describe("unblocking", () => {
+  test("CLIENT UNBLOCK with TIMEOUT and ERROR", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open(3);
+      const c = await x.open();
+      const ida = await clientId(a);
+      const idb = await clientId(b);
+      const idc = await clientId(c);
+      a.send("BLPOP", "k", "0");
+      b.send("BLMOVE", "k", "d", "LEFT", "LEFT", "0");
+      c.send("BLMPOP", "0", "1", "k", "LEFT");
+      await x.blocked(3);
+      x.log("unblock a", await x.ctl.call("CLIENT", "UNBLOCK", ida));
+      await x.read("a", a);
+      x.log("unblock b error", await x.ctl.call("CLIENT", "UNBLOCK", idb, "ERROR"));
+      await x.read("b", b);
+      x.log("unblock c timeout", await x.ctl.call("CLIENT", "UNBLOCK", idc, "timeout"));
+      await x.read("c", c);
+      x.log("again", await x.ctl.call("CLIENT", "UNBLOCK", ida));
+      x.log("bad reason", await x.ctl.call("CLIENT", "UNBLOCK", ida, "FOO"));
+      x.log("bad id", await x.ctl.call("CLIENT", "UNBLOCK", "abc"));
+      x.log("no such", await x.ctl.call("CLIENT", "UNBLOCK", "999999"));
+      // Unblocked clients work normally afterwards.
+      x.log("a ping", await a.call("PING"));
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "v"));
+      x.log("llen", await x.ctl.call("LLEN", "k"));
+    });
+  });
+
+  test("a client that disconnects while blocked is forgotten", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open();
+      a.send("BLPOP", "k", "0");
+      await x.blocked(1);
+      b.send("BLPOP", "k", "0");
+      await x.blocked(2);
+      a.close();
+      await x.blocked(1);
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "v1", "v2"));
+      await x.read("b", b);
+      x.log("left", await x.ctl.call("LRANGE", "k", "0", "-1"));
+    });
+  });
+
+  test("a key of another type keeps clients blocked", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      a.send("BLPOP", "k", "0");
+      await x.blocked(1);
+      x.log("set", await x.ctl.call("SET", "k", "str"));
+      x.log("hset", await x.ctl.call("HSET", "h", "f", "v"));
+      await x.silent("a", a);
+      x.log("del", await x.ctl.call("DEL", "k"));
+      x.log("sadd", await x.ctl.call("SADD", "k", "m"));
+      await x.silent("a", a);
+      x.log("del", await x.ctl.call("DEL", "k"));
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "v"));
+      await x.read("a", a);
+    });
+  });
+
+  test("BLMOVE to a destination of the wrong type gets WRONGTYPE when served", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      a.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0");
+      await x.blocked(1);
+      x.log("set dst", await x.ctl.call("SET", "dst", "x"));
+      x.log("rpush", await x.ctl.call("RPUSH", "src", "v"));
+      await x.read("a", a);
+      x.log("src", await x.ctl.call("LRANGE", "src", "0", "-1"));
+    });
+  });
+
+  test("BLMOVE chains: serving one client makes another's key ready", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open();
+      const c = await x.open(3);
+      a.send("BLMOVE", "s", "m", "LEFT", "RIGHT", "0");
+      await x.blocked(1);
+      b.send("BRPOPLPUSH", "m", "t", "0");
+      await x.blocked(2);
+      c.send("BLMPOP", "0", "2", "x", "t", "RIGHT", "COUNT", "5");
+      await x.blocked(3);
+      x.log("lpush", await x.ctl.call("LPUSH", "s", "v"));
+      await x.read("a", a);
+      await x.read("b", b);
+      await x.read("c", c);
+      x.log("keys", await x.ctl.call("EXISTS", "s", "m", "t"));
+      // A rotation of a one-element list onto itself serves every waiter of the key.
+      a.send("BLMOVE", "r", "r", "LEFT", "RIGHT", "0");
+      await x.blocked(1);
+      b.send("BLMOVE", "r", "r", "LEFT", "RIGHT", "0");
+      await x.blocked(2);
+      x.log("rpush r", await x.ctl.call("RPUSH", "r", "only"));
+      await x.read("a", a);
+      await x.read("b", b);
+      x.log("r", await x.ctl.call("LRANGE", "r", "0", "-1"));
+    });
+  });
+
+  test("pipelined commands wait behind a blocked one", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      a.writeRaw("*3\r\n$5\r\nBLPOP\r\n$1\r\nk\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nLLEN\r\n$1\r\nk\r\n");
+      await x.blocked(1);
+      await x.silent("a", a);
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "1", "2"));
+      await x.read("a blpop", a);
+      await x.read("a ping", a);
+      await x.read("a llen", a);
+    });
+  });
+
+  test("SWAPDB serves clients whose key appears; FLUSHALL wakes nobody", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open();
+      await b.call("SELECT", "1");
+      a.send("BLPOP", "k", "0");
+      b.send("BLPOP", "q", "0");
+      await x.blocked(2);
+      await x.ctl.call("SELECT", "1");
+      x.log("rpush db1", await x.ctl.call("RPUSH", "k", "from1"));
+      await x.silent("a", a);
+      x.log("flushall", await x.ctl.call("FLUSHALL"));
+      await x.silent("b", b);
+      x.log("rpush db1 again", await x.ctl.call("RPUSH", "k", "from1"));
+      x.log("swapdb", await x.ctl.call("SWAPDB", "0", "1"));
+      await x.read("a", a);
+      await x.silent("b", b);
+      x.log("rpush q in db1", await x.ctl.call("RPUSH", "q", "v"));
+      await x.read("b", b);
+    });
+  });
+
+  test("LPUSH into a list several clients wait on, and RESP3 replies", async () => {
+    await same(async (x) => {
+      const a = await x.open(3);
+      const b = await x.open(3);
+      const c = await x.open();
+      a.send("BLMPOP", "0", "1", "k", "LEFT", "COUNT", "2");
+      await x.blocked(1);
+      b.send("BRPOP", "k", "0");
+      await x.blocked(2);
+      c.send("BLPOP", "k", "0");
+      await x.blocked(3);
+      x.log("lpush", await x.ctl.call("LPUSH", "k", "a", "b", "c", "d"));
+      await x.read("a", a);
+      await x.read("b", b);
+      await x.read("c", c);
+      x.log("exists", await x.ctl.call("EXISTS", "k"));
+    });
+  });
+
+  test("many waiters, a list drained across them", async () => {
+    await same(async (x) => {
+      const cs: RespConn[] = [];
+      for (let i = 0; i < 12; i++) {
+        const c = await x.open(i % 2 === 0 ? 2 : 3);
+        c.send(i % 3 === 0 ? "BRPOP" : "BLPOP", "q" + (i % 2), "q2", "0");
+        await x.blocked(i + 1);
+        cs.push(c);
+      }
+      x.log("push q2", await x.ctl.call("RPUSH", "q2", ...Array.from({ length: 5 }, (_, i) => "v" + i)));
+      x.log("push q0", await x.ctl.call("RPUSH", "q0", "a", "b", "c", "d", "e", "f", "g"));
+      x.log("push q1", await x.ctl.call("RPUSH", "q1", "x", "y", "z", "w"));
+      for (let i = 0; i < cs.length; i++) await x.read("c" + i, cs[i]!);
+      x.log("left", await x.ctl.call("EXISTS", "q0", "q1", "q2"));
+    });
+  });
+});
