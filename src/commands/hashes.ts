@@ -13,6 +13,8 @@ import { parseCursor, scanStep } from "../store/scan.ts";
 import { HashObj } from "../store/types/hash.ts";
 import type { Handlers } from "./table.ts";
 
+const SAFE = Number.MAX_SAFE_INTEGER;
+
 function writeHash(c: Client, key: string): HashObj | undefined {
   const v = c.db.lookup(key);
   if (v === undefined) return undefined;
@@ -85,7 +87,8 @@ function hrandWithCount(c: Client, a: Argv): void {
   if (a.argc > 4 || (a.argc === 4 && !a.is(3, "withvalues"))) fail(E.SYNTAX);
   if (a.argc === 4) {
     withValues = true;
-    if (l < -4611686018427387903 || l > 4611686018427387903) fail("ERR value is out of range");
+    const big = parseI64Big(a.str(2))!;
+    if (big < -4611686018427387903n || big > 4611686018427387903n) fail("ERR value is out of range");
   }
   const h = readHash(c, a.str(1));
   const out = c.out;
@@ -263,12 +266,12 @@ export const handlers: Handlers = {
     const f = a.str(2);
     const cur = h.get(f);
     let result: string;
-    if (cur === undefined) result = String(incr);
+    if (cur === undefined) result = a.str(3);
     else {
       const old = parseI64(cur);
       if (Number.isNaN(old)) fail("ERR hash value is not an integer");
       const sum = old + incr;
-      if (Number.isSafeInteger(sum) && Number.isSafeInteger(old) && Number.isSafeInteger(incr)) result = String(sum);
+      if (Math.abs(old) <= SAFE && Math.abs(incr) <= SAFE && Math.abs(sum) <= SAFE) result = String(sum);
       else {
         const b = parseI64Big(cur)! + parseI64Big(a.str(3))!;
         if (b > INT64_MAX || b < INT64_MIN) fail(E.OVERFLOW);
@@ -278,8 +281,7 @@ export const handlers: Handlers = {
     h.set(f, result, c.srv.enc);
     store(c, key, h, isNew);
     c.srv.ks.written(c.db, key, N.HASH, "hincrby");
-    if (result.length <= 15) c.out.int(Number(result));
-    else c.out.ascii(`:${result}\r\n`);
+    c.out.ascii(`:${result}\r\n`);
   },
 
   hincrbyfloat(c, a) {
