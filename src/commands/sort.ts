@@ -7,7 +7,9 @@ import type { Argv } from "../resp/argv.ts";
 import { CF, type Client } from "../server/client.ts";
 import { N } from "../store/notify.ts";
 import type { Db } from "../store/db.ts";
+import { HashObj } from "../store/types/hash.ts";
 import { ListObj } from "../store/types/list.ts";
+import { SetObj } from "../store/types/set.ts";
 import { StrBuf } from "../store/types/string.ts";
 import { ZSet } from "../store/types/zset.ts";
 import type { Value } from "../store/value.ts";
@@ -99,22 +101,10 @@ function stringText(v: Value): string | null {
   return null;
 }
 
-/** A hash field's value (the hash type lives in hash.ts; reached through its common shapes). */
+/** A hash field's value, or null. */
 function hashField(v: Value, field: string): string | null {
-  if (typeof v === "string" || v.type !== "hash") return null;
-  const h = v as unknown as Record<string, unknown>;
-  if (typeof h.get === "function") {
-    const r = (h.get as (f: string) => unknown).call(v, field);
-    return r === undefined || r === null ? null : String(r);
-  }
-  for (const k of ["map", "m", "fields", "dict", "data"]) {
-    const m = h[k];
-    if (m instanceof Map) {
-      const r = m.get(field);
-      return r === undefined ? null : String(r);
-    }
-  }
-  return null;
+  if (!(v instanceof HashObj)) return null;
+  return v.get(field) ?? null;
 }
 
 /** lookupKeyByPattern: "#" is the element itself; otherwise the first '*' is replaced. */
@@ -141,17 +131,9 @@ function byPattern(db: Db, pattern: string, subst: string): string | null {
 
 // ---------------------------------------------------------------- the sources
 
-/** The members of a plain set (the set type lives in set.ts; reached through its common shapes). */
+/** The members of a plain set (intsets in numeric order, like Redis), or null. */
 function setMembers(v: Value): string[] | null {
-  if (typeof v === "string" || v.type !== "set") return null;
-  const s = v as unknown as Record<string, unknown>;
-  if (typeof s.members === "function") return [...(s.members as () => Iterable<string>).call(v)];
-  for (const k of ["set", "s", "data", "members"]) {
-    const m = s[k];
-    if (m instanceof Set) return [...m] as string[];
-  }
-  if (typeof (s as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") return [...(v as unknown as Iterable<string>)];
-  return null;
+  return v instanceof SetObj ? v.arr : null;
 }
 
 // ---------------------------------------------------------------- strtod as SORT uses it

@@ -17,6 +17,7 @@ import {
   ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ZOUT_ADDED, ZOUT_NOP, ZOUT_UPDATED,
   type LexRange, type ScoreRange,
 } from "../store/types/zset.ts";
+import { SetObj } from "../store/types/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseDouble, parseI64 } from "../util/numbers.ts";
 import type { Handlers } from "./table.ts";
@@ -576,26 +577,10 @@ interface SetLike {
   forEach(f: (m: string) => void): void;
 }
 
-/** A plain set as SetLike, or null when `v` is no set (the set type lives in set.ts). */
+/** A plain set as SetLike, or null when `v` is no set. */
 function asSetLike(v: Value): SetLike | null {
-  if (typeof v === "string" || v.type !== "set") return null;
-  const s = v as unknown as { members?: () => Iterable<string>; size?: number; has?: (m: string) => boolean };
-  const anyV = v as unknown as Record<string, unknown>;
-  // Accept the common shapes a set implementation exposes.
-  const inner = (anyV.set ?? anyV.s ?? anyV.data ?? null) as Set<string> | null;
-  if (inner instanceof Set) {
-    return { size: inner.size, has: (m) => inner.has(m), forEach: (f) => inner.forEach((m) => f(m)) };
-  }
-  if (typeof s.has === "function" && typeof s.members === "function") {
-    return {
-      size: typeof s.size === "number" ? s.size : [...s.members()].length,
-      has: (m) => s.has!(m),
-      forEach: (f) => {
-        for (const m of s.members!()) f(m);
-      },
-    };
-  }
-  return null;
+  if (!(v instanceof SetObj)) return null;
+  return { size: v.size, has: (m) => v.has(m), forEach: (f) => v.arr.forEach((m) => f(m)) };
 }
 
 function aggregate(target: number, val: number, agg: number): number {

@@ -512,6 +512,37 @@ describe("set operations", () => {
     `);
   });
 
+  test("plain sets as inputs (members score 1)", async () => {
+    await d.same(`
+      SADD s1 a b c 1 2
+      SADD s2 b c d
+      SADD ints 3 1 2
+      ZADD z 5 a 0.5 b 7 x
+      ZUNION 2 s1 z WITHSCORES
+      ZUNION 3 s1 s2 z WEIGHTS 2 3 0.5 WITHSCORES
+      ZINTER 2 s1 z WITHSCORES
+      ZINTER 2 z s1 AGGREGATE MAX WITHSCORES
+      ZINTER 2 s1 s1 WITHSCORES
+      ZINTER 3 s1 s2 z WITHSCORES
+      ZDIFF 2 s1 z WITHSCORES
+      ZDIFF 2 z s2 WITHSCORES
+      ZDIFF 1 ints WITHSCORES
+      ZINTERCARD 2 s1 s2
+      ZINTERCARD 2 s1 s2 LIMIT 1
+      ZUNIONSTORE dst 2 s1 ints
+      ZRANGE dst 0 -1 WITHSCORES
+      OBJECT ENCODING dst
+      ZINTERSTORE dst 2 s1 s2
+      ZRANGE dst 0 -1 WITHSCORES
+      ZDIFFSTORE dst 2 s1 s2
+      ZRANGE dst 0 -1 WITHSCORES
+      LPUSH l a
+      ZUNION 2 s1 l
+      HSET h a 1
+      ZINTER 2 h s1
+    `);
+  });
+
   test("STORE forms, encodings, events", async () => {
     await d.same(`
       ZADD a 1 x 2 y
