@@ -13,6 +13,8 @@ import { resetHooks } from "./connection.ts";
 import { helpReply } from "./help.ts";
 import type { Handlers } from "./table.ts";
 
+const copy = (u: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(u);
+
 /** The count in (un)subscribe confirmations: channels + patterns, or shard channels. */
 function countFor(c: Client, kind: Kind): number {
   if (kind === "shard") return c.shardChannels?.size ?? 0;
@@ -121,13 +123,13 @@ export const handlers: Handlers = {
   publish(c, a) {
     const n = hubOf(c.srv).publish(a.str(1), a.bytes(2));
     // Replicas deliver the message to their own subscribers.
-    propagateAs(c, ["PUBLISH", a.bytes(1).slice(), a.bytes(2).slice()]);
+    propagateAs(c, ["PUBLISH", copy(a.bytes(1)), copy(a.bytes(2))]);
     c.out.int(n);
   },
 
   spublish(c, a) {
     const n = hubOf(c.srv).spublish(a.str(1), a.bytes(2));
-    propagateAs(c, ["SPUBLISH", a.bytes(1).slice(), a.bytes(2).slice()]);
+    propagateAs(c, ["SPUBLISH", copy(a.bytes(1)), copy(a.bytes(2))]);
     c.out.int(n);
   },
 

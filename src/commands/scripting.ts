@@ -23,7 +23,7 @@ export function parseNumKeys(a: Argv, badMsg = E.NOT_INT): number {
 /** Copies of argv[from .. from+n). */
 export function argSlice(a: Argv, from: number, n: number): Uint8Array[] {
   const out: Uint8Array[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = a.bytes(from + i).slice();
+  for (let i = 0; i < n; i++) out[i] = Uint8Array.prototype.slice.call(a.bytes(from + i));
   return out;
 }
 

@@ -46,7 +46,8 @@ export class Argv {
     const n = new Argv();
     const s = this.offs[0] ?? 0;
     const e = this.argc ? this.offs[this.argc * 2 - 1]! : 0;
-    n.buf = this.buf.slice(s, e);
+    // Uint8Array's slice copies; Buffer's (the socket's chunks) would only make a view.
+    n.buf = Uint8Array.prototype.slice.call(this.buf, s, e);
     n.offs = new Int32Array(this.argc * 2);
     for (let i = 0; i < this.argc * 2; i++) n.offs[i] = this.offs[i]! - s;
     n.argc = this.argc;

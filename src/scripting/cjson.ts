@@ -3,8 +3,8 @@
 // functions and error texts.
 
 import { ByteBuf } from "./bytes.ts";
-import { bytesLatin1, fmtLuaNumber, nullPointer, lauxlib, latin1Bytes, lua, pushOwned, pushStr, raiseAt, toBytes, L_, type LuaState } from "./lua.ts";
-import { fmtG } from "../util/numbers.ts";
+import { bytesLatin1, eachPair, fmtLuaNumber, nullPointer, lauxlib, latin1Bytes, lua, pushOwned, pushStr, raiseAt, toBytes, L_, type LuaState } from "./lua.ts";
+import { fmtGC } from "./cfloat.ts";
 
 /** cjson.null: a light userdata holding "NULL", the same object everywhere. */
 export const JSON_NULL = nullPointer;
@@ -63,7 +63,7 @@ function appendString(out: ByteBuf, s: Uint8Array): void {
 
 function fmtNumber(n: number, precision: number): string {
   if (precision === 14) return fmtLuaNumber(n);
-  return fmtG(n, precision);
+  return n < 0 ? "-" + fmtGC(-n, precision) : fmtGC(n, precision);
 }
 
 function encodeError(L: LuaState, idx: number, reason: string): never {
@@ -138,8 +138,7 @@ function encodeValue(L: LuaState, cfg: Config, out: ByteBuf, depth: number): voi
       } else {
         out.byte(123);
         let first = true;
-        lua.lua_pushnil(L);
-        while (lua.lua_next(L, -2)) {
+        eachPair(L, -1, () => {
           if (!first) out.byte(44);
           first = false;
           const kt = lua.lua_type(L, -2);
@@ -152,7 +151,7 @@ function encodeValue(L: LuaState, cfg: Config, out: ByteBuf, depth: number): voi
           out.byte(58);
           encodeValue(L, cfg, out, depth);
           lua.lua_pop(L, 1);
-        }
+        });
         out.byte(125);
       }
       return;
@@ -295,9 +294,10 @@ function nextString(ps: Parser, tok: Token): void {
   let p = ps.p + 1;
   const out = new ByteBuf(32);
   for (;;) {
-    if (p >= s.length) {
+    if (p >= s.length || s[p] === 0) {
       tok.type = T.ERROR;
       tok.err = "unexpected end of string";
+      tok.index = p;
       return;
     }
     const c = s[p]!;
@@ -332,14 +332,10 @@ function nextString(ps: Parser, tok: Token): void {
       case 117: {
         let cp = hex4(s, p + 2);
         let used = 6;
-        if (cp < 0) {
+        if (cp < 0 || (cp >= 0xdc00 && cp <= 0xdfff)) {
           tok.type = T.ERROR;
           tok.err = "invalid unicode escape code";
-          return;
-        }
-        if (cp >= 0xdc00 && cp <= 0xdfff) {
-          tok.type = T.ERROR;
-          tok.err = "invalid unicode escape code";
+          tok.index = p;
           return;
         }
         if (cp >= 0xd800 && cp <= 0xdbff) {
@@ -347,6 +343,7 @@ function nextString(ps: Parser, tok: Token): void {
           if (lo < 0xdc00 || lo > 0xdfff) {
             tok.type = T.ERROR;
             tok.err = "invalid unicode escape code";
+            tok.index = p;
             return;
           }
           cp = (((cp & 0x3ff) << 10) | (lo & 0x3ff)) + 0x10000;
@@ -359,6 +356,7 @@ function nextString(ps: Parser, tok: Token): void {
       default:
         tok.type = T.ERROR;
         tok.err = "invalid escape code";
+        tok.index = p;
         return;
     }
     p += 2;
@@ -387,7 +385,8 @@ function nextToken(ps: Parser, tok: Token): void {
   ps.p = p;
   tok.index = p;
   tok.str = null;
-  if (p >= s.length) {
+  // The text is a C string to cjson: a NUL byte ends it.
+  if (p >= s.length || s[p] === 0) {
     tok.type = T.END;
     return;
   }

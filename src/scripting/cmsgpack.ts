@@ -3,7 +3,7 @@
 // form, float32 when exact, str8/16/32, array vs map detection, nesting limit 16).
 
 import { ByteBuf } from "./bytes.ts";
-import { lauxlib, latin1Bytes, lua, pushOwned, pushStr, raiseAt, L_, type LuaState } from "./lua.ts";
+import { eachPair, lauxlib, latin1Bytes, lua, pushOwned, pushStr, raiseAt, L_, type LuaState } from "./lua.ts";
 
 const MAX_NESTING = 16;
 
@@ -148,12 +148,11 @@ function encodeTop(L: LuaState, out: ByteBuf, level: number): void {
           len++;
         }
         header(out, len, 0x80, 0xde, 0xdf, 15);
-        lua.lua_pushnil(L);
-        while (lua.lua_next(L, -2)) {
+        eachPair(L, -1, () => {
           lua.lua_pushvalue(L, -2);
           encodeTop(L, out, level + 1);
           encodeTop(L, out, level + 1);
-        }
+        });
       }
       break;
     default:

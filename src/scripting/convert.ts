@@ -14,7 +14,10 @@
 // nil, anything else -> null.
 
 import type { Reply } from "../resp/writer.ts";
-import { bytesLatin1, lua, pushOwned, L_, type LuaState } from "./lua.ts";
+import { bytesLatin1, eachPair, lua, pushOwned, L_, type LuaState } from "./lua.ts";
+
+/** A real copy (Buffer's slice is a view, and the reply buffer is reused). */
+const copy = (b: Uint8Array, s: number, e: number): Uint8Array => Uint8Array.prototype.slice.call(b, s, e);
 
 function lineEnd(b: Uint8Array, p: number): number {
   while (b[p] !== 13) p++;
@@ -59,7 +62,7 @@ export function respToLua(L: LuaState, b: Uint8Array, p: number): number {
         lua.lua_pushboolean(L, 0);
         return e + 2;
       }
-      pushOwned(L, b.slice(e + 2, e + 2 + n));
+      pushOwned(L, copy(b, e + 2, e + 2 + n));
       return e + 2 + n + 2;
     }
     case 58 /* : */:
@@ -68,13 +71,13 @@ export function respToLua(L: LuaState, b: Uint8Array, p: number): number {
     case 43 /* + */:
       lua.lua_createtable(L, 0, 1);
       pushField(L, "ok");
-      pushOwned(L, b.slice(p + 1, e));
+      pushOwned(L, copy(b, p + 1, e));
       lua.lua_rawset(L, -3);
       return e + 2;
     case 45 /* - */:
       lua.lua_createtable(L, 0, 1);
       pushField(L, "err");
-      pushOwned(L, b.slice(p + 1, e));
+      pushOwned(L, copy(b, p + 1, e));
       lua.lua_rawset(L, -3);
       return e + 2;
     case 42 /* * */:
@@ -111,7 +114,7 @@ export function respToLua(L: LuaState, b: Uint8Array, p: number): number {
     case 40 /* ( */:
       lua.lua_createtable(L, 0, 1);
       pushField(L, "big_number");
-      pushOwned(L, b.slice(p + 1, e));
+      pushOwned(L, copy(b, p + 1, e));
       lua.lua_rawset(L, -3);
       return e + 2;
     case 61 /* = */: {
@@ -121,10 +124,10 @@ export function respToLua(L: LuaState, b: Uint8Array, p: number): number {
       pushField(L, "verbatim_string");
       lua.lua_createtable(L, 0, 2);
       pushField(L, "format");
-      pushOwned(L, b.slice(s, s + 3));
+      pushOwned(L, copy(b, s, s + 3));
       lua.lua_rawset(L, -3);
       pushField(L, "string");
-      pushOwned(L, b.slice(s + 4, s + n));
+      pushOwned(L, copy(b, s + 4, s + n));
       lua.lua_rawset(L, -3);
       lua.lua_rawset(L, -3);
       return s + n + 2;
@@ -268,13 +271,12 @@ function tableToReply(L: LuaState, out: Reply, luaResp: number): void {
   if (rawField(L, "map") === L_.TTABLE) {
     const at = out.deferLen();
     let n = 0;
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2)) {
+    eachPair(L, -1, () => {
       lua.lua_pushvalue(L, -2);
       luaToReply(L, out, luaResp);
       luaToReply(L, out, luaResp);
       n++;
-    }
+    });
     out.setDeferred(at, "%", n);
     lua.lua_pop(L, 2);
     return;
@@ -283,13 +285,12 @@ function tableToReply(L: LuaState, out: Reply, luaResp: number): void {
   if (rawField(L, "set") === L_.TTABLE) {
     const at = out.deferLen();
     let n = 0;
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2)) {
+    eachPair(L, -1, () => {
       lua.lua_pop(L, 1);
       lua.lua_pushvalue(L, -1);
       luaToReply(L, out, luaResp);
       n++;
-    }
+    });
     out.setDeferred(at, "~", n);
     lua.lua_pop(L, 2);
     return;

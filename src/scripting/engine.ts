@@ -19,6 +19,8 @@ import { installCjson } from "./cjson.ts";
 import { installCmsgpack } from "./cmsgpack.ts";
 import { installBit } from "./bit.ts";
 import { installStruct } from "./struct.ts";
+import { installFormat51 } from "./strformat.ts";
+import { lua51Source } from "./lex51.ts";
 
 export const REDIS_VERSION_NUM = (() => {
   const [a, b, c] = REDIS_VERSION.split(".").map(Number);
@@ -40,7 +42,7 @@ export function lua51Message(s: string): string {
 
 /** Lua 5.1 quotes every token in syntax errors; 5.3 leaves <eof> bare. */
 function syntaxMessage51(s: string): string {
-  return s.replace(/ near <eof>$/, " near '<eof>'");
+  return s.replace(/(^|[^'])<eof>(?!')/g, "$1'<eof>'");
 }
 
 export type EngineKind = "eval" | "function";
@@ -104,6 +106,7 @@ export class LuaEngine {
     installCmsgpack(L);
     installBit(L);
     installStruct(L);
+    installFormat51(L);
     installRedisApi(this, L);
 
     // The env proxy scripts run in.
@@ -177,7 +180,10 @@ G.gcinfo = function() return math.floor(count("count")) end
     // loadstring / load compile into the sandbox, text only.
     const loadInto = (L2: LuaState, chunk: Uint8Array | null, name: Uint8Array | null): number => {
       let status: number;
-      if (chunk !== null) status = lauxlib.luaL_loadbufferx(L2, chunk, chunk.length, name ?? chunk, latin1Bytes("t"));
+      if (chunk !== null) {
+        const src = lua51Source(chunk);
+        status = lauxlib.luaL_loadbufferx(L2, src, src.length, name ?? chunk, latin1Bytes("t"));
+      }
       else {
         // load(f): concatenate the pieces f returns.
         const parts: Uint8Array[] = [];
@@ -309,33 +315,39 @@ G.gcinfo = function() return math.floor(count("count")) end
     lua.lua_setfield(L, -2, latin1Bytes("__metatable"));
     lua.lua_pop(L, 2);
 
-    // Wrap rawset/setmetatable so read-only tables stay read-only.
-    lua.lua_getfield(L, G, latin1Bytes("rawset"));
-    lua.lua_pushcclosure(
-      L,
-      (L2: LuaState) => {
-        if (this.isReadonly(L2, 1)) raise(L2, "Attempt to modify a readonly table");
-        lua.lua_pushvalue(L2, lua.lua_upvalueindex(1));
-        lua.lua_insert(L2, 1);
-        lua.lua_call(L2, lua.lua_gettop(L2) - 1, 1);
-        return 1;
-      },
-      1,
-    );
+    // rawset/setmetatable refuse read-only tables; unpack is 5.1's (raw, no __len).
+    lua.lua_pushcfunction(L, (L2: LuaState) => {
+      lauxlib.luaL_checktype(L2, 1, L_.TTABLE);
+      lauxlib.luaL_checkany(L2, 2);
+      lauxlib.luaL_checkany(L2, 3);
+      if (this.isReadonly(L2, 1)) raise(L2, "Attempt to modify a readonly table");
+      lua.lua_settop(L2, 3);
+      lua.lua_rawset(L2, 1);
+      return 1;
+    });
     lua.lua_setfield(L, G, latin1Bytes("rawset"));
-    lua.lua_getfield(L, G, latin1Bytes("setmetatable"));
-    lua.lua_pushcclosure(
-      L,
-      (L2: LuaState) => {
-        if (this.isReadonly(L2, 1)) raise(L2, "Attempt to modify a readonly table");
-        lua.lua_pushvalue(L2, lua.lua_upvalueindex(1));
-        lua.lua_insert(L2, 1);
-        lua.lua_call(L2, lua.lua_gettop(L2) - 1, 1);
-        return 1;
-      },
-      1,
-    );
+    lua.lua_pushcfunction(L, (L2: LuaState) => {
+      const t = lua.lua_type(L2, 2);
+      lauxlib.luaL_checktype(L2, 1, L_.TTABLE);
+      lauxlib.luaL_argcheck(L2, t === L_.TNIL || t === L_.TTABLE, 2, latin1Bytes("nil or table expected"));
+      if (this.isReadonly(L2, 1)) raise(L2, "Attempt to modify a readonly table");
+      if (lauxlib.luaL_getmetafield(L2, 1, latin1Bytes("__metatable")) !== L_.TNIL) raiseAt(L2, "cannot change a protected metatable");
+      lua.lua_settop(L2, 2);
+      lua.lua_setmetatable(L2, 1);
+      return 1;
+    });
     lua.lua_setfield(L, G, latin1Bytes("setmetatable"));
+    lua.lua_pushcfunction(L, (L2: LuaState) => {
+      lauxlib.luaL_checktype(L2, 1, L_.TTABLE);
+      const i = lua.lua_isnoneornil(L2, 2) ? 1 : Math.trunc(lauxlib.luaL_checknumber(L2, 2));
+      const e = lua.lua_isnoneornil(L2, 3) ? lua.lua_rawlen(L2, 1) : Math.trunc(lauxlib.luaL_checknumber(L2, 3));
+      if (i > e) return 0;
+      const n = e - i + 1;
+      if (n <= 0 || n >= 8000000 || !lua.lua_checkstack(L2, n)) return raiseAt(L2, "too many results to unpack");
+      for (let k = i; k <= e; k++) lua.lua_rawgeti(L2, 1, k);
+      return n;
+    });
+    lua.lua_setfield(L, G, latin1Bytes("unpack"));
 
     // error() as in 5.1: numbers get the position prefix too.
     lua.lua_pushcfunction(L, (L2: LuaState) => {
@@ -438,6 +450,7 @@ G.gcinfo = function() return math.floor(count("count")) end
   /** Compiles code; on success pushes the function (with the sandbox env) and returns null. */
   compile(code: Uint8Array, chunkname: string): string | null {
     const L = this.L;
+    code = lua51Source(code);
     if (lauxlib.luaL_loadbufferx(L, code, code.length, latin1Bytes(chunkname), latin1Bytes("t")) !== 0) {
       const m = toBytes(L, -1);
       lua.lua_pop(L, 1);
@@ -504,8 +517,13 @@ G.gcinfo = function() return math.floor(count("count")) end
 
   /** pcall(f, ...): error tables come back as their err string. */
   private pcall(L: LuaState): number {
-    lauxlib.luaL_checkany(L, 1);
     const argc = lua.lua_gettop(L);
+    if (argc === 0) {
+      // Redis's pcall calls whatever sits above its placeholder: the placeholder itself.
+      lua.lua_pushboolean(L, 0);
+      pushStr(L, "attempt to call a boolean value");
+      return 2;
+    }
     lua.lua_pushboolean(L, 1);
     lua.lua_insert(L, 1);
     if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== 0) {

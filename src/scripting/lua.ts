@@ -9,7 +9,7 @@
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { createRequire } from "node:module";
-import { fmtG } from "../util/numbers.ts";
+import { fmtGC } from "./cfloat.ts";
 
 const require = createRequire(import.meta.url);
 const fengari = require("fengari");
@@ -27,7 +27,7 @@ export function fmtLuaNumber(n: number): string {
   if (n === Infinity) return "inf";
   if (n === -Infinity) return "-inf";
   if (Number.isInteger(n) && Math.abs(n) < 1e14) return Object.is(n, -0) ? "-0" : String(n);
-  return fmtG(n, 14);
+  return n < 0 ? "-" + fmtGC(-n, 14) : fmtGC(n, 14);
 }
 
 let patched = false;
@@ -102,7 +102,7 @@ export function pushOwned(L: LuaState, u: Uint8Array): void {
 
 /** Pushes a copy of bytes. */
 export function pushBytes(L: LuaState, u: Uint8Array): void {
-  lobject.pushsvalue2s(L, lstring.luaS_bless(L, u.slice()));
+  lobject.pushsvalue2s(L, lstring.luaS_bless(L, Uint8Array.prototype.slice.call(u)));
 }
 
 /** Pushes a latin1 JS string. */
@@ -135,6 +135,42 @@ export function raiseAt(L: LuaState, msg: string, level = 1): never {
   lua.lua_concat(L, 2);
   lua.lua_error(L);
   throw new Error("unreachable");
+}
+
+/**
+ * Iterates a table's pairs the way Lua 5.1 mostly orders them: positive integer keys first,
+ * ascending (its array part), then the rest in table order. `fn` sees the key at -2 and the
+ * value at -1 and must pop the value (like a lua_next loop body).
+ */
+export function eachPair(L: LuaState, idx: number, fn: () => void): void {
+  idx = lua.lua_absindex(L, idx);
+  const ints: number[] = [];
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, idx)) {
+    if (lua.lua_type(L, -2) === 3) {
+      const k = lua.lua_tonumber(L, -2);
+      if (k >= 1 && Number.isInteger(k)) ints.push(k);
+    }
+    lua.lua_pop(L, 1);
+  }
+  if (ints.length > 1) ints.sort((a, b) => a - b);
+  for (const k of ints) {
+    lua.lua_pushnumber(L, k);
+    lua.lua_rawgeti(L, idx, k);
+    fn();
+    lua.lua_pop(L, 1);
+  }
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, idx)) {
+    if (ints.length !== 0 && lua.lua_type(L, -2) === 3) {
+      const k = lua.lua_tonumber(L, -2);
+      if (k >= 1 && Number.isInteger(k)) {
+        lua.lua_pop(L, 1);
+        continue;
+      }
+    }
+    fn();
+  }
 }
 
 export const L_ = {

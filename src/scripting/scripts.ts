@@ -71,7 +71,7 @@ export class ScriptCache {
     const err = this.engine.compile(code, "@user_script");
     if (err !== null) return `ERR Error compiling script (new function): ${err}`;
     const ref = lauxlib.luaL_ref(this.engine.L, lua.LUA_REGISTRYINDEX);
-    const s: Script = { sha, body: body.slice(), flags: sb.flags, ref };
+    const s: Script = { sha, body: Uint8Array.prototype.slice.call(body), flags: sb.flags, ref };
     this.scripts.set(sha, s);
     return s;
   }

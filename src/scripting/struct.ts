@@ -159,16 +159,17 @@ function unpack(L: LuaState): number {
   const fmt: Fmt = { s: lauxlib.luaL_checklstring(L, 1), i: 0 };
   const data: Uint8Array = lauxlib.luaL_checklstring(L, 2);
   const ld = data.length;
-  let pos = Math.trunc(lua.lua_isnoneornil(L, 3) ? 1 : lauxlib.luaL_checknumber(L, 3)) - 1;
+  let pos = Math.trunc(lua.lua_isnoneornil(L, 3) ? 1 : lauxlib.luaL_checknumber(L, 3));
   let n = 0;
-  lauxlib.luaL_argcheck(L, pos >= 0 && pos <= ld, 3, latin1Bytes("offset must be 1 or greater"));
+  lauxlib.luaL_argcheck(L, pos > 0, 3, latin1Bytes("offset must be 1 or greater"));
+  pos--;
   const h: Header = { little: true, align: 1 };
   const dv = new DataView(new ArrayBuffer(8));
   while (fmt.i < fmt.s.length) {
     const opt = fmt.s[fmt.i++]!;
     let size = optsize(L, opt, fmt);
     pos += gettoalign(pos, h, opt, size);
-    lauxlib.luaL_argcheck(L, size <= ld && pos <= ld - size, 2, latin1Bytes("data string too short"));
+    lauxlib.luaL_argcheck(L, pos + size <= ld, 2, latin1Bytes("data string too short"));
     lua.lua_checkstack(L, 2);
     if (INT_OPTS.has(opt)) {
       const signed = opt >= 97 && opt <= 122;
@@ -215,7 +216,7 @@ function size(L: LuaState): number {
     const opt = fmt.s[fmt.i++]!;
     const sz = optsize(L, opt, fmt);
     pos += gettoalign(pos, h, opt, sz);
-    if (opt === 115) lauxlib.luaL_argerror(L, 1, latin1Bytes("options 's' has no fixed size"));
+    if (opt === 115) lauxlib.luaL_argerror(L, 1, latin1Bytes("option 's' has no fixed size"));
     else if (opt === 99 && sz === 0) lauxlib.luaL_argerror(L, 1, latin1Bytes("option 'c0' has no fixed size"));
     const isAlnum = (opt >= 48 && opt <= 57) || (opt >= 65 && opt <= 90) || (opt >= 97 && opt <= 122);
     if (!isAlnum) controloptions(L, opt, fmt, h);

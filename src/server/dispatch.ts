@@ -140,7 +140,8 @@ export function call(c: Client, cmd: Command, a: Argv): void {
   if (srv.monitors.size !== 0 && (cmd.flags & (CMD.SKIP_MONITOR | CMD.ADMIN)) === 0) feedMonitors(srv, c, a);
   if (ks.dirty !== dirty && srv.hooks.propagate.length !== 0 && !c.selfPropagated) {
     const args: Uint8Array[] = [];
-    for (let i = 0; i < a.argc; i++) args.push(a.bytes(i).slice());
+    // Copies (Buffer's slice would be a view of a receive buffer that gets reused).
+    for (let i = 0; i < a.argc; i++) args.push(Uint8Array.prototype.slice.call(a.bytes(i)));
     srv.propagate(c.dbIndex, args);
   }
   c.selfPropagated = false;
