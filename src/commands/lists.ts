@@ -124,9 +124,13 @@ function moveOne(c: Client, skey: string, src: ListObj, dkey: string, fromLeft: 
   dropIfEmpty(c, skey, src);
 }
 
-function lmoveArgs(fromLeft: boolean, toLeft: boolean, skey: string, dkey: string, rpoplpush: boolean): string[] {
-  if (rpoplpush) return ["RPOPLPUSH", skey, dkey];
-  return ["LMOVE", skey, dkey, fromLeft ? "LEFT" : "RIGHT", toLeft ? "LEFT" : "RIGHT"];
+/**
+ * What a BLMOVE/BRPOPLPUSH propagates: RPOPLPUSH, or LMOVE with the sides as given when
+ * served at once (Redis rewrites the command name only), lowercase when served later.
+ */
+function lmoveArgs(skey: string, dkey: string, sides: [string, string] | null): string[] {
+  if (sides === null) return ["RPOPLPUSH", skey, dkey];
+  return ["LMOVE", skey, dkey, sides[0], sides[1]];
 }
 
 /** Parses LMPOP/BLMPOP arguments from numkeys at index ni: [keys, left, count]. */
@@ -194,23 +198,24 @@ function bpopReply(c: Client, key: string, l: ListObj, left: boolean): void {
   propagateAs(c, [left ? "LPOP" : "RPOP", key]);
 }
 
-function bmove(c: Client, skey: string, dkey: string, fromLeft: boolean, toLeft: boolean, timeoutArg: string, rpoplpush: boolean): void {
+function bmove(c: Client, skey: string, dkey: string, fromLeft: boolean, toLeft: boolean, timeoutArg: string, sides: [string, string] | null): void {
   const deadline = parseBlockTimeout(c, timeoutArg);
   const src = writeList(c, skey);
   if (src !== undefined) {
     moveOne(c, skey, src, dkey, fromLeft, toLeft);
-    propagateAs(c, lmoveArgs(fromLeft, toLeft, skey, dkey, rpoplpush));
+    propagateAs(c, lmoveArgs(skey, dkey, sides));
     return;
   }
   if (!canBlock(c)) {
     c.out.nil();
     return;
   }
+  const later: [string, string] | null = sides === null ? null : [fromLeft ? "left" : "right", toLeft ? "left" : "right"];
   blockOnKeys(c, [skey], deadline, (bc, key) => {
     const v = bc.db.lookup(key);
     if (!(v instanceof ListObj)) return false;
     moveOne(bc, key, v, dkey, fromLeft, toLeft);
-    propagateAs(bc, lmoveArgs(fromLeft, toLeft, key, dkey, rpoplpush));
+    propagateAs(bc, lmoveArgs(key, dkey, later));
     return true;
   });
 }
@@ -456,11 +461,11 @@ export const handlers: Handlers = {
   blmove(c, a) {
     const fromLeft = sideArg(a, 3);
     const toLeft = sideArg(a, 4);
-    bmove(c, a.str(1), a.str(2), fromLeft, toLeft, a.str(5), false);
+    bmove(c, a.str(1), a.str(2), fromLeft, toLeft, a.str(5), [a.str(3), a.str(4)]);
   },
 
   brpoplpush(c, a) {
-    bmove(c, a.str(1), a.str(2), false, true, a.str(3), true);
+    bmove(c, a.str(1), a.str(2), false, true, a.str(3), null);
   },
 
   blmpop(c, a) {

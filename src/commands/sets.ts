@@ -6,15 +6,13 @@ import { parseI64 } from "../util/numbers.ts";
 import { globMatch } from "../util/glob.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/client.ts";
-import { propagateAs, propagating } from "../server/propagate.ts";
+import { propagateAs } from "../server/propagate.ts";
+import { captureEffects, releaseEffects } from "./tx.ts";
 import { N } from "../store/notify.ts";
 import { parseCursor, scanStep } from "../store/scan.ts";
 import { SetObj } from "../store/types/set.ts";
 import { sampleDistinct, scanOpts } from "./hashes.ts";
 import type { Handlers } from "./table.ts";
-
-/** Members per propagated SREM when SPOP removes many (Redis batches the same way). */
-const SPOP_BATCH = 1024;
 
 function writeSet(c: Client, key: string): SetObj | undefined {
   const v = c.db.lookup(key);
@@ -182,17 +180,11 @@ function spopWithCount(c: Client, a: Argv): void {
     propagateAs(c, ["DEL", key]);
     return;
   }
-  const prop = propagating(c);
-  let batch: string[] | null = prop ? ["SREM", key] : null;
+  // Redis 7.0 propagates one SREM per popped member, wrapped in MULTI/EXEC.
+  const fx = captureEffects(c.srv);
   const emit = (m: string) => {
     out.bulk(m);
-    if (batch !== null) {
-      batch.push(m);
-      if (batch.length - 2 >= SPOP_BATCH) {
-        propagateAs(c, batch);
-        batch = ["SREM", key];
-      }
-    }
+    if (fx !== null) propagateAs(c, ["SREM", key, m]);
   };
   out.set(count);
   const remaining = size - count;
@@ -215,8 +207,8 @@ function spopWithCount(c: Client, a: Argv): void {
     c.db.set(key, ns, true);
   }
   ks.dirty += count;
-  if (batch !== null && batch.length > 2) propagateAs(c, batch);
-  else c.selfPropagated = true;
+  c.selfPropagated = true;
+  releaseEffects(c.srv, fx, true);
 }
 
 export const handlers: Handlers = {

@@ -404,3 +404,95 @@ describe("unblocking", () => {
     });
   });
 });
+
+/**
+ * What list, hash and set commands propagate (to the WAL and replicas), including blocked
+ * clients served later, compared with what a redis-server replica receives from its master
+ * (seen through MONITOR on the replica). AiKv's stream is captured in-process.
+ */
+describe("propagation", () => {
+  test("effects match a redis-server replica's stream", async () => {
+    const { Server } = await import("../../src/server/context.ts");
+    const { processCommand } = await import("../../src/server/dispatch.ts");
+    const { Argv } = await import("../../src/resp/argv.ts");
+    const { startRedis } = await import("../helpers/servers.ts");
+
+    // "@" runs the command on a second client that blocks; the next command serves it.
+    const script: string[][] = [
+      ["RPUSH", "a", "1", "2", "3", "4"], ["BLPOP", "nokey", "a", "0"], ["BRPOP", "a", "0"], ["LMPOP", "1", "a", "LEFT", "COUNT", "5"],
+      ["RPUSH", "a", "1", "2", "3"], ["BLMPOP", "0", "1", "a", "RIGHT", "COUNT", "2"], ["BLMOVE", "a", "b", "left", "Right", "0"],
+      ["RPUSH", "b", "x"], ["BRPOPLPUSH", "b", "a", "0"], ["LMOVE", "a", "b", "RIGHT", "LEFT"], ["RPOPLPUSH", "b", "a"],
+      ["@", "BLPOP", "q", "0"], ["RPUSH", "q", "x", "y"],
+      ["@", "BLMOVE", "s", "d", "LEFT", "RIGHT", "0"], ["LPUSH", "s", "v"],
+      ["@", "BRPOPLPUSH", "s2", "d", "0"], ["RPUSH", "s2", "v"],
+      ["@", "BLMPOP", "0", "2", "x", "q2", "LEFT", "COUNT", "3"], ["RPUSH", "q2", "1", "2"],
+      ["LPOP", "nokey"], ["LTRIM", "d", "0", "-1"], ["LTRIM", "d", "1", "-1"], ["LREM", "d", "0", "zz"], ["LINSERT", "d", "BEFORE", "zz", "q"],
+      ["LSET", "d", "0", "w"], ["LPUSHX", "nokey", "x"], ["RPOP", "d", "0"],
+      ["HSET", "h", "f", "1"], ["HINCRBYFLOAT", "h", "f", "0.5"], ["HINCRBYFLOAT", "h", "g", "1e2"], ["HINCRBY", "h", "f2", "3"], ["HSETNX", "h", "f", "x"],
+      ["HDEL", "h", "zz"], ["HDEL", "h", "f"], ["HMSET", "h", "a", "1"],
+      ["SADD", "s1", "a"], ["SADD", "s1", "a"], ["SPOP", "s1"], ["SPOP", "s1"], ["SADD", "s3", "1", "2", "3"], ["SPOP", "s3", "5"], ["SPOP", "s3", "0"],
+      ["SADD", "u", "1", "2"], ["SADD", "t", "2", "3"], ["SMOVE", "u", "t", "1"], ["SMOVE", "u", "t", "9"], ["SREM", "t", "9"], ["SREM", "t", "3"],
+      ["SINTERSTORE", "e", "u", "nope"], ["SINTERSTORE", "i", "u", "t"], ["SUNIONSTORE", "un", "u", "t"], ["SDIFFSTORE", "df", "t", "u"],
+      ["SDIFFSTORE", "df", "t", "t"], ["SADD", "one", "z"], ["SPOP", "one", "1"],
+      // SPOP of random members: compared as "SREM p <how many>"
+      ["SADD", "p", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"], ["SPOP", "p", "3"], ["SPOP", "p", "6"], ["SPOP", "p"],
+    ];
+    const norm = (args: string[]) => (args[0]!.toUpperCase() === "SREM" && args[1] === "p" ? `SREM p #${args.length - 2}` : args.join(" "));
+
+    // AiKv, in-process (clients without sockets)
+    const srv = new Server();
+    srv.init();
+    const ours: string[] = [];
+    srv.hooks.propagate.push((_db, args) => ours.push(norm(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))))));
+    const c = srv.newClient();
+    const b = srv.newClient();
+    for (const cmd of script) {
+      if (cmd[0] === "@") processCommand(b, Argv.of(cmd.slice(1)));
+      else processCommand(c, Argv.of(cmd));
+    }
+
+    // redis-server master + replica
+    const master = d.redis;
+    const mc = await RespConn.connect(master.port);
+    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+    mc.close();
+    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    try {
+      const rep = await RespConn.connect(replica.port);
+      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
+      await rep.call("MONITOR");
+      const m = await RespConn.connect(master.port);
+      const mb = await RespConn.connect(master.port);
+      await m.call("FLUSHALL");
+      for (const cmd of script) {
+        if (cmd[0] === "@") {
+          mb.send(...cmd.slice(1));
+          for (;;) {
+            if ((await m.call("CLIENT", "LIST")).includes("flags=b")) break;
+            await Bun.sleep(5);
+          }
+          continue;
+        }
+        await m.call(...cmd);
+        if (/^(RPUSH|LPUSH)$/.test(cmd[0]!) && ["q", "s", "s2", "q2"].includes(cmd[1]!)) await mb.read();
+      }
+      await m.call("SET", "__end", "1");
+      const theirs: string[] = [];
+      for (;;) {
+        const line = (await rep.read()).slice(1).trim();
+        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
+        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
+        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
+        theirs.push(norm(args));
+      }
+      m.close();
+      mb.close();
+      rep.close();
+      const upper = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
+      expect(upper(ours)).toEqual(upper(theirs));
+      expect(ours.length).toBeGreaterThan(40);
+    } finally {
+      await replica.stop();
+    }
+  }, 30000);
+});

@@ -78,6 +78,47 @@ function unorderedHash(reply: string, cmd: Cmd): string {
   return reply;
 }
 
+/** Every keyspace/keyevent message a pattern subscriber gets while `cmds` run. */
+async function events(port: number, cmds: string[][]): Promise<string[]> {
+  const sub = await RespConn.connect(port);
+  const c = await RespConn.connect(port);
+  try {
+    await c.call("FLUSHALL");
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    await sub.call("PSUBSCRIBE", "__key*__:*");
+    await sub.call("SUBSCRIBE", "end-of-test");
+    for (const cmd of cmds) await c.call(...cmd);
+    await c.call("PUBLISH", "end-of-test", "x");
+    const got: string[] = [];
+    for (;;) {
+      const m = await sub.read(3000);
+      if (m.includes("end-of-test")) break;
+      got.push(m);
+    }
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "");
+    return got;
+  } finally {
+    sub.close();
+    c.close();
+  }
+}
+
+async function sameEvents(cmds: string[][]): Promise<void> {
+  const a = await events(d.aikv.port, cmds);
+  const r = await events(d.redis.port, cmds);
+  expect(a).toEqual(r);
+  expect(a.length).toBeGreaterThan(0);
+}
+describe("keyspace events", () => {
+  test("event names and del on emptying", async () => {
+    await sameEvents([
+      ["HSET", "h", "a", "1", "b", "2"], ["HSET", "h", "a", "1"], ["HSETNX", "h", "a", "2"], ["HSETNX", "h", "c", "3"], ["HINCRBY", "h", "a", "1"],
+      ["HINCRBYFLOAT", "h", "a", "1.5"], ["HDEL", "h", "b", "zz"], ["HDEL", "h", "zz"], ["HDEL", "h", "a", "c"], ["HMSET", "g", "x", "1"],
+      ["HINCRBY", "g", "x", "x"], ["HINCRBYFLOAT", "n", "f", "2"], ["HRANDFIELD", "g", "-5"], ["HGETALL", "g"],
+    ]);
+  });
+});
+
 describe("basic commands", () => {
   test("HSET HMSET HSETNX HGET HMGET HDEL HEXISTS HLEN HSTRLEN", async () => {
     await d.same(`

@@ -25,6 +25,48 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Every keyspace/keyevent message a pattern subscriber gets while `cmds` run. */
+async function events(port: number, cmds: string[][]): Promise<string[]> {
+  const sub = await RespConn.connect(port);
+  const c = await RespConn.connect(port);
+  try {
+    await c.call("FLUSHALL");
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    await sub.call("PSUBSCRIBE", "__key*__:*");
+    await sub.call("SUBSCRIBE", "end-of-test");
+    for (const cmd of cmds) await c.call(...cmd);
+    await c.call("PUBLISH", "end-of-test", "x");
+    const got: string[] = [];
+    for (;;) {
+      const m = await sub.read(3000);
+      if (m.includes("end-of-test")) break;
+      got.push(m);
+    }
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "");
+    return got;
+  } finally {
+    sub.close();
+    c.close();
+  }
+}
+
+async function sameEvents(cmds: string[][]): Promise<void> {
+  const a = await events(d.aikv.port, cmds);
+  const r = await events(d.redis.port, cmds);
+  expect(a).toEqual(r);
+  expect(a.length).toBeGreaterThan(0);
+}
+describe("keyspace events", () => {
+  test("event names, del on emptying, moves, blocking variants served at once", async () => {
+    await sameEvents([
+      ["RPUSH", "l", "a", "b", "c"], ["LPUSHX", "none", "x"], ["LINSERT", "l", "AFTER", "zz", "x"], ["LREM", "l", "0", "zz"], ["LTRIM", "l", "0", "-1"],
+      ["LPOP", "l", "0"], ["LMOVE", "l", "l", "LEFT", "RIGHT"], ["LMOVE", "l", "m", "RIGHT", "LEFT"], ["BLMOVE", "l", "m", "LEFT", "LEFT", "0"],
+      ["BRPOPLPUSH", "l", "m", "0"], ["BLPOP", "m", "0"], ["BRPOP", "m", "0"], ["RPUSH", "n", "1", "2"], ["BLMPOP", "0", "1", "n", "RIGHT", "COUNT", "9"],
+      ["RPUSH", "t", "1", "2", "3"], ["LTRIM", "t", "5", "10"], ["RPUSH", "r", "x", "x"], ["LREM", "r", "0", "x"], ["RPUSH", "z", "1"], ["LSET", "z", "0", "2"],
+    ]);
+  });
+});
+
 describe("push / pop / len", () => {
   test("LPUSH RPUSH LPUSHX RPUSHX", async () => {
     await d.same(`

@@ -79,6 +79,49 @@ function unordered(reply: string, cmd: Cmd): string {
   return reply;
 }
 
+/** Every keyspace/keyevent message a pattern subscriber gets while `cmds` run. */
+async function events(port: number, cmds: string[][]): Promise<string[]> {
+  const sub = await RespConn.connect(port);
+  const c = await RespConn.connect(port);
+  try {
+    await c.call("FLUSHALL");
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    await sub.call("PSUBSCRIBE", "__key*__:*");
+    await sub.call("SUBSCRIBE", "end-of-test");
+    for (const cmd of cmds) await c.call(...cmd);
+    await c.call("PUBLISH", "end-of-test", "x");
+    const got: string[] = [];
+    for (;;) {
+      const m = await sub.read(3000);
+      if (m.includes("end-of-test")) break;
+      got.push(m);
+    }
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "");
+    return got;
+  } finally {
+    sub.close();
+    c.close();
+  }
+}
+
+async function sameEvents(cmds: string[][]): Promise<void> {
+  const a = await events(d.aikv.port, cmds);
+  const r = await events(d.redis.port, cmds);
+  expect(a).toEqual(r);
+  expect(a.length).toBeGreaterThan(0);
+}
+describe("keyspace events", () => {
+  test("event names, del on emptying, SPOP strategies, STORE forms", async () => {
+    await sameEvents([
+      ["SADD", "s", "a", "b", "c"], ["SADD", "s", "a"], ["SREM", "s", "a"], ["SREM", "s", "zz"], ["SMOVE", "s", "t", "b"], ["SMOVE", "s", "t", "zz"],
+      ["SMOVE", "t", "t", "b"], ["SPOP", "s"], ["SADD", "u", "1", "2"], ["SINTERSTORE", "i", "u", "t"], ["SUNIONSTORE", "un", "u", "t"],
+      ["SDIFFSTORE", "df", "u", "t"], ["SINTERSTORE", "e", "u", "nope"], ["SINTERSTORE", "un", "u", "nope"], ["SUNIONSTORE", "df", "nope"],
+      ["SDIFFSTORE", "u", "u", "u"], ["SADD", "p", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"], ["SPOP", "p", "0"], ["SPOP", "p", "1"],
+      ["SPOP", "p", "8"], ["SPOP", "p", "5"], ["SPOP", "nope", "3"], ["SADD", "q", "x"], ["SMOVE", "q", "t", "x"],
+    ]);
+  });
+});
+
 describe("basic commands", () => {
   test("SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS (intset order exact)", async () => {
     await d.same(`
