@@ -325,7 +325,7 @@ mod tests {
                 d[pos] = (seed >> 13) as u8;
             }
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            if seed % 5 == 0 {
+            if seed.is_multiple_of(5) {
                 d.truncate((seed >> 40) as usize % d.len());
             }
             if let Ok(blk) = Block::new(d) {

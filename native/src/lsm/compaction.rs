@@ -204,7 +204,7 @@ pub fn write_level0_table(ctx: &Context, it: &mut dyn InternalIterator) -> Resul
             return Err(e);
         }
         n += 1;
-        if n % 4096 == 0 && ctx.shutdown.load(Ordering::Relaxed) {
+        if n.is_multiple_of(4096) && ctx.shutdown.load(Ordering::Relaxed) {
             b.abandon();
             return Err(aborted());
         }
@@ -290,7 +290,7 @@ pub fn run(c: &Compaction, version: &Version, ctx: &Context) -> Result<Output> {
     let result: Result<()> = (|| {
         while it.valid() {
             visited += 1;
-            if visited % 1024 == 0 && ctx.shutdown.load(Ordering::Relaxed) {
+            if visited.is_multiple_of(1024) && ctx.shutdown.load(Ordering::Relaxed) {
                 return Err(aborted());
             }
             let ikey = it.key();

@@ -10,6 +10,7 @@
 //!   under this lock but outside `state`, so readers never wait for disk.
 //! * `state`: memtables, current version, counters. Held only for short, non-blocking sections;
 //!   this is the only lock a read on the JS thread takes.
+//!
 //! Background threads: "aikv-flush" turns the immutable memtable into a level-0 table,
 //! "aikv-compact" runs leveled compactions, "aikv-sync" fsyncs the WAL in periodic mode.
 
@@ -127,6 +128,9 @@ pub struct DbInner {
     threads: Mutex<Vec<JoinHandle<()>>>,
     stats: Stats,
 }
+
+/// What a read needs: memtable, immutable memtable, version, and the sequence to read at.
+type ReadView = (Arc<MemTable>, Option<Arc<MemTable>>, Arc<Version>, u64);
 
 /// Owning handle: dropping it closes the database.
 pub struct Db {
@@ -299,6 +303,9 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
                 return Err(Error::corruption(format!("table {} listed in the manifest is missing", table_file_name(f.number))));
             }
             let t = Table::open(&path, f.number, cache.clone())?;
+            if t.size() != f.size {
+                return Err(Error::corruption(format!("table {} is {} bytes, the manifest says {}", table_file_name(f.number), t.size(), f.size)));
+            }
             added.push((level, Arc::new(FileMeta::new(f.number, t.size(), f.entries, f.smallest.clone(), f.largest.clone(), Arc::new(t), owner.clone()))));
         }
     }
@@ -560,7 +567,12 @@ impl DbInner {
             self.wal_dirty.store(true, Ordering::Release);
         }
         for p in group.iter() {
-            mem.add_batch(&p.rep)?;
+            if let Err(e) = mem.add_batch(&p.rep) {
+                // Unreachable for validated batches; if it happens the WAL and the memtable
+                // disagree, so stop accepting writes.
+                self.set_bg_error(e.clone());
+                return Err(e);
+            }
         }
         lock(&self.state).last_sequence = seq - 1;
         let s = &self.stats;
@@ -657,7 +669,7 @@ impl DbInner {
 
     // ---------------------------------------------------------------- reads
 
-    fn read_view(&self, snapshot: Option<u64>) -> Result<(Arc<MemTable>, Option<Arc<MemTable>>, Arc<Version>, u64)> {
+    fn read_view(&self, snapshot: Option<u64>) -> Result<ReadView> {
         self.check_open()?;
         let st = lock(&self.state);
         let seq = snapshot.unwrap_or(st.last_sequence);
@@ -672,7 +684,7 @@ impl DbInner {
         }
     }
 
-    fn get_in(&self, view: &(Arc<MemTable>, Option<Arc<MemTable>>, Arc<Version>, u64), key: &[u8], now: u64) -> Result<Option<Vec<u8>>> {
+    fn get_in(&self, view: &ReadView, key: &[u8], now: u64) -> Result<Option<Vec<u8>>> {
         let (mem, imm, version, seq) = view;
         let r = match mem.get(key, *seq).or_else(|| imm.as_ref().and_then(|m| m.get(key, *seq))) {
             Some(r) => Some(r),

@@ -148,7 +148,7 @@ impl TableBuilder {
         }
         let raw = self.data.finish();
         self.blocks += 1;
-        let try_compress = self.compression == Compression::Zstd && (self.incompressible < 4 || self.blocks % 8 == 0);
+        let try_compress = self.compression == Compression::Zstd && (self.incompressible < 4 || self.blocks.is_multiple_of(8));
         let h = self.write_block(&raw, if try_compress { Compression::Zstd } else { Compression::None })?;
         if try_compress {
             self.incompressible = if self.last_block_compressed { 0 } else { self.incompressible + 1 };

@@ -232,7 +232,7 @@ impl Version {
                 }
             }
             if level == 0 {
-                files.sort_by(|a, b| b.number.cmp(&a.number));
+                files.sort_by_key(|f| std::cmp::Reverse(f.number));
             } else {
                 files.sort_by(|a, b| key::compare(&a.smallest, &b.smallest));
                 for w in files.windows(2) {
