@@ -423,6 +423,9 @@ export function zpopGeneric(
   return key;
 }
 
+/** How many elements the last popFrom() took (ZMPOP/BZMPOP replicate that count). */
+let lastPopped = 0;
+
 /** Pops from a known non-empty set and replies (the second half of genericZpopCommand). */
 export function popFrom(c: Client, z: ZSet, key: string, where: number, emitKey: boolean, count: number, nested: boolean): void {
   const out = c.out;
@@ -453,6 +456,7 @@ export function popFrom(c: Client, z: ZSet, key: string, where: number, emitKey:
   }
   c.srv.ks.written(c.db, key, N.ZSET, where === MIN ? "zpopmin" : "zpopmax", n);
   dropIfEmpty(c, key, z);
+  lastPopped = n;
 }
 
 function zpopMinMax(c: Client, a: Argv, where: number): void {
@@ -827,13 +831,14 @@ function zscan(c: Client, a: Argv): void {
 /**
  * blockingGenericZpopCommand: pops from the first non-empty sorted set among the keys, or
  * blocks. count -1 (BZPOPMIN/BZPOPMAX) replies [key, member, score]; BZMPOP replies
- * [key, [[member, score]...]]. Either way the effect is replicated as ZPOPMIN/ZPOPMAX.
+ * [key, [[member, score]...]]. Either way the effect is replicated as ZPOPMIN/ZPOPMAX (with
+ * the number taken, for BZMPOP).
  */
 function bzpop(c: Client, keys: string[], where: number, timeoutArg: string, count: number): void {
   const deadline = parseBlockTimeout(c, timeoutArg);
   const nested = count !== -1;
   const effect = (cl: Client, key: string) =>
-    propagateAs(cl, count === -1 ? [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key] : [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key, String(count)]);
+    propagateAs(cl, count === -1 ? [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key] : [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key, String(lastPopped)]);
   for (const key of keys) {
     const z = writeZ(c, key);
     if (z === null || z.size === 0) continue;
@@ -1005,8 +1010,8 @@ export const handlers: Handlers = {
   zmpop(c, a) {
     const [keys, where, count] = parseMpop(a, 1);
     const key = zpopGeneric(c, a, keys, where, true, count, true, true);
-    // Replicated as ZPOPMIN/ZPOPMAX with the count, on the key that was popped.
-    if (key !== null) propagateAs(c, [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key, String(count)]);
+    // Replicated as ZPOPMIN/ZPOPMAX of what was taken, on the key that was popped.
+    if (key !== null) propagateAs(c, [where === MIN ? "ZPOPMIN" : "ZPOPMAX", key, String(lastPopped)]);
   },
 
   zrandmember(c, a) {

@@ -968,3 +968,92 @@ describe("blocking pops", () => {
     }
   });
 });
+
+/**
+ * What the sorted set, geo, HyperLogLog and SORT commands propagate (WAL, replicas), blocked
+ * clients served later included, compared with what a redis-server replica receives from its
+ * master (seen through MONITOR on the replica). AiKv's stream is captured in-process.
+ */
+describe("propagation", () => {
+  test("effects match a redis-server replica's stream", async () => {
+    const { Server } = await import("../../src/server/context.ts");
+    const { processCommand } = await import("../../src/server/dispatch.ts");
+    const { Argv } = await import("../../src/resp/argv.ts");
+    const { startRedis } = await import("../helpers/servers.ts");
+
+    // "@" runs the command on a second client that blocks; the next command serves it.
+    const script: string[][] = [
+      ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"], ["ZADD", "z", "XX", "9", "nope"], ["ZADD", "z", "1", "a"],
+      ["ZADD", "z", "INCR", "1.5", "a"], ["ZINCRBY", "z", "0", "a"], ["ZINCRBY", "z", "1", "b"], ["ZREM", "z", "nope"], ["ZREM", "z", "c"],
+      ["ZPOPMIN", "z"], ["ZPOPMAX", "z", "1"], ["ZPOPMIN", "nokey"], ["ZMPOP", "2", "nokey", "z", "MAX", "COUNT", "5"],
+      ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["BZPOPMIN", "nokey", "z", "0"], ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "1"],
+      ["@", "BZPOPMAX", "w1", "0"], ["ZADD", "w1", "1", "x", "2", "y"],
+      ["@", "BZMPOP", "0", "2", "w0", "w2", "MIN", "COUNT", "3"], ["ZADD", "w2", "1", "x", "2", "y"],
+      ["ZADD", "r", "1", "a", "2", "b", "3", "c", "4", "d"], ["ZREMRANGEBYRANK", "r", "0", "0"], ["ZREMRANGEBYSCORE", "r", "9", "10"],
+      ["ZREMRANGEBYSCORE", "r", "2", "2"], ["ZADD", "l", "0", "a", "0", "b"], ["ZREMRANGEBYLEX", "l", "-", "[a"],
+      ["ZUNIONSTORE", "u", "2", "r", "l"], ["ZINTERSTORE", "i", "1", "r"], ["ZDIFFSTORE", "df", "2", "r", "r"], ["ZRANGESTORE", "rs", "r", "0", "0"],
+      ["ZRANDMEMBER", "r", "5"], ["ZRANGESTORE", "rs", "r", "9", "10"],
+      ["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"], ["GEOADD", "g", "NX", "CH", "1", "1", "Palermo"],
+      ["GEOADD", "g", "XX", "CH", "1", "1", "Palermo", "2", "2", "new"], ["GEOSEARCHSTORE", "gs", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "500", "km", "STOREDIST"],
+      ["GEORADIUS", "g", "1", "1", "500", "km", "STORE", "gr"], ["GEORADIUS", "g", "1", "1", "1", "m", "STORE", "gr"],
+      ["PFADD", "h", "a", "b"], ["PFADD", "h", "a"], ["PFCOUNT", "h"], ["PFCOUNT", "h"], ["PFADD", "h2", "c"], ["PFMERGE", "hm", "h", "h2"], ["ZMPOP", "1", "u", "MIN", "COUNT", "1"], ["BZMPOP", "0", "1", "u", "MIN", "COUNT", "9"],
+      ["RPUSH", "list", "3", "1", "2"], ["SORT", "list", "STORE", "sorted"], ["SORT", "list"], ["SORT", "nokey", "STORE", "sorted"],
+    ];
+
+    const srv = new Server();
+    srv.init();
+    const ours: string[] = [];
+    srv.hooks.propagate.push((_db, args) => ours.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" ")));
+    const c = srv.newClient();
+    const b = srv.newClient();
+    for (const cmd of script) {
+      if (cmd[0] === "@") processCommand(b, Argv.of(cmd.slice(1)));
+      else processCommand(c, Argv.of(cmd));
+    }
+
+    const master = d.redis;
+    const mc = await RespConn.connect(master.port);
+    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+    mc.close();
+    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    try {
+      const rep = await RespConn.connect(replica.port);
+      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
+      await rep.call("MONITOR");
+      const m = await RespConn.connect(master.port);
+      const mb = await RespConn.connect(master.port);
+      await m.call("FLUSHALL");
+      let blocked = false;
+      for (const cmd of script) {
+        if (cmd[0] === "@") {
+          mb.send(...cmd.slice(1));
+          while (!(await m.call("CLIENT", "LIST")).includes("flags=b")) await Bun.sleep(5);
+          blocked = true;
+          continue;
+        }
+        await m.call(...cmd);
+        if (blocked) {
+          await mb.read();
+          blocked = false;
+        }
+      }
+      await m.call("SET", "__end", "1");
+      const theirs: string[] = [];
+      for (;;) {
+        const line = (await rep.read()).slice(1).trim();
+        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
+        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
+        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
+        theirs.push(args.join(" "));
+      }
+      m.close();
+      mb.close();
+      rep.close();
+      const upper = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
+      expect(upper(ours)).toEqual(upper(theirs));
+      expect(ours.length).toBeGreaterThan(30);
+    } finally {
+      await replica.stop();
+    }
+  }, 30000);
+});
