@@ -61,7 +61,11 @@ function test(q: Q, s: number, m: string, S: number, M: string): boolean {
   }
 }
 
-function insertAt<T>(a: T[], i: number, v: T): void {
+// Monomorphic per element type on purpose: one generic helper used for both string and
+// number arrays makes JSC's optimized code store through a path that turns double arrays into
+// boxed ("contiguous") ones, which doubles the cost of every score read.
+
+function insertNum(a: number[], i: number, v: number): void {
   let j = a.length;
   a.push(v);
   while (j > i) {
@@ -71,7 +75,39 @@ function insertAt<T>(a: T[], i: number, v: T): void {
   a[i] = v;
 }
 
-function removeAt<T>(a: T[], i: number): void {
+function insertStr(a: string[], i: number, v: string): void {
+  let j = a.length;
+  a.push(v);
+  while (j > i) {
+    a[j] = a[j - 1]!;
+    j--;
+  }
+  a[i] = v;
+}
+
+function insertNode(a: (ZLeaf | ZInner)[], i: number, v: ZLeaf | ZInner): void {
+  let j = a.length;
+  a.push(v);
+  while (j > i) {
+    a[j] = a[j - 1]!;
+    j--;
+  }
+  a[i] = v;
+}
+
+function removeNum(a: number[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1]!;
+  a.pop();
+}
+
+function removeStr(a: string[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1]!;
+  a.pop();
+}
+
+function removeNode(a: (ZLeaf | ZInner)[], i: number): void {
   const n = a.length - 1;
   for (let j = i; j < n; j++) a[j] = a[j + 1]!;
   a.pop();
@@ -83,6 +119,9 @@ function sum(a: number[], from: number, to: number): number {
   return t;
 }
 
+const PATH_NODES: ZInner[] = [];
+const PATH_IDX: number[] = [];
+
 export class ZTree {
   root: ZLeaf | ZInner = new ZLeaf();
   /** inner levels above the leaves */
@@ -90,11 +129,11 @@ export class ZTree {
   size = 0;
   head: ZLeaf;
   tail: ZLeaf;
-  /** index within the leaf returned by seek()/find() */
+  /** index within the leaf returned by seek() */
   si = 0;
-  // descent path scratch (no allocation per operation)
-  private pn: ZInner[] = [];
-  private pi: number[] = [];
+  // The descent path scratch is shared by all trees (operations never interleave).
+  private pn = PATH_NODES;
+  private pi = PATH_IDX;
 
   constructor() {
     this.head = this.tail = this.root as ZLeaf;
@@ -188,8 +227,8 @@ export class ZTree {
     }
     const leaf = node as ZLeaf;
     const at = ZTree.lower(leaf, s, m);
-    insertAt(leaf.m, at, m);
-    insertAt(leaf.s, at, s);
+    insertStr(leaf.m, at, m);
+    insertNum(leaf.s, at, s);
     this.size++;
     if (leaf.m.length > LEAF_MAX) this.splitLeaf(leaf);
   }
@@ -228,10 +267,10 @@ export class ZTree {
     const p = this.pn[d]!;
     const i = this.pi[d]!;
     p.cnt[i] = lc;
-    insertAt(p.kids, i + 1, right);
-    insertAt(p.cnt, i + 1, rc);
-    insertAt(p.ks, i + 1, sepS);
-    insertAt(p.km, i + 1, sepM);
+    insertNode(p.kids, i + 1, right);
+    insertNum(p.cnt, i + 1, rc);
+    insertNum(p.ks, i + 1, sepS);
+    insertStr(p.km, i + 1, sepM);
     if (p.kids.length > INNER_MAX) {
       const n = p.kids.length;
       const h = n >> 1;
@@ -267,8 +306,8 @@ export class ZTree {
     const leaf = node as ZLeaf;
     const at = ZTree.lower(leaf, s, m);
     if (leaf.m[at] !== m) throw new Error("ztree: deleting a missing element");
-    removeAt(leaf.m, at);
-    removeAt(leaf.s, at);
+    removeStr(leaf.m, at);
+    removeNum(leaf.s, at);
     this.size--;
     if (leaf.m.length < LEAF_MIN) this.fixLeaf(leaf);
   }
@@ -335,10 +374,10 @@ export class ZTree {
       if (R.next) R.next.prev = L;
       else this.tail = L;
       p.cnt[j - 1] = total;
-      removeAt(p.kids, j);
-      removeAt(p.cnt, j);
-      removeAt(p.ks, j);
-      removeAt(p.km, j);
+      removeNode(p.kids, j);
+      removeNum(p.cnt, j);
+      removeNum(p.ks, j);
+      removeStr(p.km, j);
       this.fixInner(d);
       return;
     }
@@ -363,17 +402,17 @@ export class ZTree {
   }
 
   private dropKid(p: ZInner, i: number): void {
-    removeAt(p.kids, i);
-    removeAt(p.cnt, i);
+    removeNode(p.kids, i);
+    removeNum(p.cnt, i);
     if (i === 0) {
       // The new first child keeps working without a separator.
-      removeAt(p.ks, 1);
-      removeAt(p.km, 1);
+      removeNum(p.ks, 1);
+      removeStr(p.km, 1);
       p.ks[0] = 0;
       p.km[0] = "";
     } else {
-      removeAt(p.ks, i);
-      removeAt(p.km, i);
+      removeNum(p.ks, i);
+      removeStr(p.km, i);
     }
   }
 
@@ -410,10 +449,10 @@ export class ZTree {
       L.ks = ks;
       L.km = km;
       p.cnt[j - 1] = p.cnt[j - 1]! + p.cnt[j]!;
-      removeAt(p.kids, j);
-      removeAt(p.cnt, j);
-      removeAt(p.ks, j);
-      removeAt(p.km, j);
+      removeNode(p.kids, j);
+      removeNum(p.cnt, j);
+      removeNum(p.ks, j);
+      removeStr(p.km, j);
       this.fixInner(d - 1);
       return;
     }
