@@ -1,6 +1,6 @@
 // Geo commands compared byte for byte with redis-server (RESP2 and RESP3): written cases and
 // seeded random points and searches (poles, the antimeridian, every unit and option).
-import { afterAll, beforeAll, describe, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Differ, type Cmd } from "../helpers/diff.ts";
 
 let d: Differ;
@@ -209,5 +209,66 @@ describe("randomized", () => {
       cmds.push(["GEOSEARCH", "m", "FROMMEMBER", "e", "BYRADIUS", "30", "m", "WITHDIST", "ASC"]);
     }
     await d.same(cmds, { protos: [2] });
+  });
+});
+
+describe("stores, encodings, events", () => {
+  test("store results and wrong types", async () => {
+    await d.same(`
+      GEOADD g 13.361389 38.115556 "Palermo" 15.087269 37.502669 "Catania"
+      GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km
+      OBJECT ENCODING d
+      CONFIG SET zset-max-listpack-entries 1
+      GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km
+      OBJECT ENCODING d
+      GEORADIUS g 15 37 200 km STORE d2
+      OBJECT ENCODING d2
+      CONFIG SET zset-max-listpack-entries 128
+      SET s x
+      GEOADD s 1 1 a
+      GEOPOS s a
+      GEODIST s a b
+      GEOHASH s a
+      GEOSEARCH s FROMLONLAT 1 1 BYRADIUS 1 km
+      GEOSEARCHSTORE d s FROMLONLAT 1 1 BYRADIUS 1 km
+      GEOSEARCHSTORE s g FROMLONLAT 1 1 BYRADIUS 1 km
+      EXISTS s
+      SET t x EX 100
+      GEOSEARCHSTORE t g FROMLONLAT 15 37 BYRADIUS 200 km
+      TTL t
+    `);
+  });
+
+  test("keyspace events", async () => {
+    const { RespConn } = await import("../helpers/resp.ts");
+    const { parseScript } = await import("../helpers/diff.ts");
+    const script = `
+      GEOADD g 13.361389 38.115556 "Palermo" 15.087269 37.502669 "Catania"
+      GEOADD g NX 1 1 Palermo
+      GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km
+      GEORADIUS g 15 37 200 km STOREDIST d2
+      GEORADIUSBYMEMBER g Palermo 1 m STORE d3
+      GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 m
+      GEOSEARCHSTORE d nokey FROMLONLAT 0 0 BYRADIUS 1 m
+    `;
+    const collect = async (port: number) => {
+      const sub = await RespConn.connect(port);
+      const cmd = await RespConn.connect(port);
+      await cmd.call("FLUSHALL");
+      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+      await sub.call("PSUBSCRIBE", "__key*__:*");
+      for (const c of parseScript(script)) await cmd.call(...c);
+      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "");
+      const msgs: string[] = [];
+      for (;;) {
+        if (await sub.silent(150)) break;
+        msgs.push(await sub.read());
+      }
+      sub.close();
+      cmd.close();
+      return msgs;
+    };
+    const [a, r] = await Promise.all([collect(d.aikv.port), collect(d.redis.port)]);
+    expect(a).toEqual(r);
   });
 });
