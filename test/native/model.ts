@@ -29,10 +29,60 @@ function same(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined
 }
 
 /** Runs `ops` random operations, or fewer if `maxMs` elapses first (then verifies and stops). */
+/** Map + sorted key list (binary-search inserts), so range checks need no sort per query. */
+class SortedModel {
+  readonly map = new Map<string, Uint8Array>();
+  readonly keys: string[] = [];
+
+  private lowerBound(k: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.keys[mid]! < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get(k: string): Uint8Array | undefined {
+    return this.map.get(k);
+  }
+
+  set(k: string, v: Uint8Array): void {
+    if (!this.map.has(k)) this.keys.splice(this.lowerBound(k), 0, k);
+    this.map.set(k, v);
+  }
+
+  delete(k: string): void {
+    if (this.map.delete(k)) this.keys.splice(this.lowerBound(k), 1);
+  }
+
+  /** Entries with lo <= key < hi (null = unbounded), in key order. */
+  range(lo: string | null, hi: string | null): (readonly [string, Uint8Array])[] {
+    const start = lo === null ? 0 : this.lowerBound(lo);
+    const end = hi === null ? this.keys.length : this.lowerBound(hi);
+    const out: (readonly [string, Uint8Array])[] = [];
+    for (let i = start; i < end; i++) out.push([this.keys[i]!, this.map.get(this.keys[i]!)!]);
+    return out;
+  }
+
+  clone(): SortedModel {
+    const c = new SortedModel();
+    for (const [k, v] of this.map) c.map.set(k, v);
+    c.keys.push(...this.keys);
+    return c;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+}
+
 export async function runModel(dir: string, seed: number, ops: number, options: LsmOptions, maxMs = Infinity): Promise<ModelResult> {
   const deadline = performance.now() + maxMs;
   const rng = new Rng(seed);
-  const model = new Map<string, Uint8Array>();
+  const model = new SortedModel();
   let db = Lsm.open(dir, options);
   const res: ModelResult = { ops, reopens: 0, flushes: 0, compactions: 0, checks: 0, finalKeys: 0 };
   const alphabet = [0x00, 0x01, 0x61, 0x62, 0x63, 0x7b, 0x7d, 0xfe, 0xff];
@@ -49,12 +99,8 @@ export async function runModel(dir: string, seed: number, ops: number, options: 
     for (let i = 0; i < n; i++) v[i] = (op + i * 31) & 0xff;
     return v;
   };
-  let snap: { s: Snapshot; copy: Map<string, Uint8Array>; until: number } | null = null;
-  const sortedEntries = (m: Map<string, Uint8Array>, lo: string | null, hi: string | null) =>
-    [...m.keys()]
-      .filter((k) => (lo === null || k >= lo) && (hi === null || k < hi))
-      .sort()
-      .map((k) => [k, m.get(k)!] as const);
+  let snap: { s: Snapshot; copy: SortedModel; until: number } | null = null;
+  const sortedEntries = (m: SortedModel, lo: string | null, hi: string | null) => m.range(lo, hi);
 
   let op = 0;
   for (; op < ops; op++) {
@@ -108,7 +154,7 @@ export async function runModel(dir: string, seed: number, ops: number, options: 
       });
     } else if (r < 900) {
       if (snap === null) {
-        snap = { s: db.snapshot(), copy: new Map(model), until: op + 50 + rng.below(200) };
+        snap = { s: db.snapshot(), copy: model.clone(), until: op + 50 + rng.below(200) };
       } else {
         const k = randKey();
         res.checks++;
