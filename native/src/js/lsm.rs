@@ -4,7 +4,7 @@
 
 use super::env_state;
 use super::util::{check, panic_message, split_keys, string_value, uint_value, Ctx, ExternalTag, JsError, JsResult};
-use crate::lsm::{self, CompactionFilter, Compression, Db, DbInner, DbIterator, IterOptions, Options, SyncMode};
+use crate::lsm::{self, Compression, Db, DbInner, DbIterator, IterOptions, Options, SyncMode};
 use crate::napi::*;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -175,8 +175,8 @@ fn parse_options(c: &Ctx, obj: napi_value) -> JsResult<Options> {
     }
     if let Some(v) = text("compactionFilter")? {
         o.compaction_filter = match v.as_str() {
-            "none" => CompactionFilter::None,
-            "expiry" => CompactionFilter::Expiry,
+            "none" => None,
+            "expiry" => Some(Arc::new(lsm::expiry::ExpiryFilter)),
             _ => return Err(JsError::value_error(format!("compactionFilter must be \"none\" or \"expiry\", got {v:?}"))),
         };
     }

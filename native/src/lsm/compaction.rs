@@ -4,10 +4,9 @@
 //! state only through the `Version` it was given and the file-number allocator.
 
 use super::error::{Error, ErrorKind, Result};
-use super::expiry;
 use super::iter::{InternalIterator, MergingIter};
 use super::key::{self, TYPE_DELETION, TYPE_VALUE};
-use super::options::{CompactionFilter, Options, NUM_LEVELS};
+use super::options::{Options, NUM_LEVELS};
 use super::sstable::{Table, TableBuilder, TableIter};
 use super::version::{table_file_name, FileMeta, FileOwner, LevelIter, NewFile, Version, VersionEdit};
 use crate::lsm::cache::BlockCache;
@@ -278,7 +277,7 @@ pub fn run(c: &Compaction, version: &Version, ctx: &Context) -> Result<Output> {
     it.seek_to_first();
 
     let mut base = BaseLevelCheck { version, output_level: out_level, ptrs: [0; NUM_LEVELS] };
-    let filter = ctx.opts.compaction_filter == CompactionFilter::Expiry;
+    let filter = ctx.opts.compaction_filter.as_deref();
     let mut outputs: Vec<Arc<FileMeta>> = Vec::new();
     let mut builder: Option<(u64, TableBuilder)> = None;
     let mut current_user_key: Vec<u8> = Vec::new();
@@ -317,12 +316,12 @@ pub fn run(c: &Compaction, version: &Version, ctx: &Context) -> Result<Output> {
             } else if p.vt == TYPE_DELETION && p.seq <= ctx.smallest_snapshot && base.is_base_level_for(p.user_key) {
                 // Nothing older below to shadow, and no snapshot can see what it deleted.
                 drop_it = true;
-            } else if filter && p.vt == TYPE_VALUE && expiry::is_expired(it.value(), ctx.now_ms) {
+            } else if p.vt == TYPE_VALUE && filter.is_some_and(|f| f.is_dead(p.user_key, it.value(), ctx.now_ms)) {
                 expired += 1;
                 if p.seq <= ctx.smallest_snapshot && base.is_base_level_for(p.user_key) {
                     drop_it = true;
                 } else {
-                    // An older, unexpired version may live further down: keep shadowing it.
+                    // An older, live version may exist further down: keep shadowing it.
                     as_tombstone = true;
                 }
             }

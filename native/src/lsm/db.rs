@@ -676,11 +676,10 @@ impl DbInner {
         Ok((st.mem.clone(), st.imm.clone(), st.current.clone(), seq))
     }
 
-    fn visible(&self, v: Vec<u8>, now: u64) -> Option<Vec<u8>> {
-        if self.opts.compaction_filter == CompactionFilter::Expiry && expiry::is_expired(&v, now) {
-            None
-        } else {
-            Some(v)
+    fn visible(&self, key: &[u8], v: Vec<u8>, now: u64) -> Option<Vec<u8>> {
+        match &self.opts.compaction_filter {
+            Some(f) if f.is_dead(key, &v, now) => None,
+            _ => Some(v),
         }
     }
 
@@ -691,7 +690,7 @@ impl DbInner {
             None => version.get(key, &key::lookup_key(key, *seq), bloom::key_hash(key))?,
         };
         Ok(match r {
-            Some(Lookup::Value(v)) => self.visible(v, now),
+            Some(Lookup::Value(v)) => self.visible(key, v, now),
             _ => None,
         })
     }
@@ -772,7 +771,7 @@ impl DbInner {
             done: false,
             last_key: Vec::new(),
             have_last: false,
-            filter_expiry: self.opts.compaction_filter == CompactionFilter::Expiry,
+            filter: self.opts.compaction_filter.clone(),
         })
     }
 
@@ -1297,7 +1296,7 @@ pub struct DbIterator {
     done: bool,
     last_key: Vec<u8>,
     have_last: bool,
-    filter_expiry: bool,
+    filter: Option<Arc<dyn CompactionFilter>>,
 }
 
 impl DbIterator {
@@ -1342,7 +1341,7 @@ impl DbIterator {
             self.have_last = true;
             if p.vt == TYPE_VALUE {
                 let v = self.it.value();
-                if !(self.filter_expiry && expiry::is_expired(v, now)) {
+                if !self.filter.as_ref().is_some_and(|f| f.is_dead(p.user_key, v, now)) {
                     out.extend_from_slice(&(p.user_key.len() as u32).to_le_bytes());
                     out.extend_from_slice(&(v.len() as u32).to_le_bytes());
                     out.extend_from_slice(p.user_key);

@@ -27,6 +27,19 @@ pub fn is_expired(value: &[u8], now_ms: u64) -> bool {
     expire_at_ms(value).is_some_and(|t| t <= now_ms)
 }
 
+/// The compaction filter for values carrying the expiry header.
+#[derive(Debug, Default)]
+pub struct ExpiryFilter;
+
+impl super::options::CompactionFilter for ExpiryFilter {
+    fn name(&self) -> &'static str {
+        "expiry"
+    }
+    fn is_dead(&self, _user_key: &[u8], value: &[u8], now_ms: u64) -> bool {
+        is_expired(value, now_ms)
+    }
+}
+
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

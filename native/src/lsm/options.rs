@@ -22,12 +22,18 @@ pub enum Compression {
     Zstd,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CompactionFilter {
-    None,
-    /// Values carry the expiry header (see expiry.rs); expired entries are hidden from reads
-    /// and dropped by compaction.
-    Expiry,
+/// Compaction filter hook: decides that a stored value is dead (for example, expired).
+///
+/// A dead value behaves exactly like a deletion: reads skip it (without falling back to an
+/// older version), and compaction turns it into a tombstone or, where nothing older can exist
+/// below, drops it. Because reads apply the same predicate, what a reader sees never depends
+/// on whether a compaction has run yet. Implementations must be cheap and deterministic for a
+/// given `now_ms`.
+pub trait CompactionFilter: Send + Sync + std::fmt::Debug {
+    /// Short name, shown in errors and stats.
+    fn name(&self) -> &'static str;
+    /// True if the value of `user_key` is dead at `now_ms` (Unix milliseconds).
+    fn is_dead(&self, user_key: &[u8], value: &[u8], now_ms: u64) -> bool;
 }
 
 #[derive(Clone, Debug)]
@@ -49,7 +55,9 @@ pub struct Options {
     pub l0_compaction_trigger: usize,
     pub l0_slowdown_trigger: usize,
     pub l0_stop_trigger: usize,
-    pub compaction_filter: CompactionFilter,
+    /// Optional compaction filter (see `CompactionFilter`); `expiry::ExpiryFilter` is the one
+    /// the JS option `compactionFilter: "expiry"` selects.
+    pub compaction_filter: Option<std::sync::Arc<dyn CompactionFilter>>,
     /// Upper bound on bytes taken into one write group (group commit).
     pub max_write_group_bytes: usize,
     /// Rewrite the manifest from a snapshot when it grows past this size.
@@ -79,7 +87,7 @@ impl Default for Options {
             l0_compaction_trigger: 4,
             l0_slowdown_trigger: 8,
             l0_stop_trigger: 12,
-            compaction_filter: CompactionFilter::None,
+            compaction_filter: None,
             max_write_group_bytes: 1 << 20,
             max_manifest_size: 64 << 20,
             background_nice: 10,

@@ -6,7 +6,7 @@ use super::batch::WriteBatch;
 use super::db::{Db, IterOptions};
 use super::error::ErrorKind;
 use super::expiry;
-use super::options::{CompactionFilter, Options, SyncMode};
+use super::options::{Options, SyncMode};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -406,7 +406,7 @@ fn manifest_torn_tail_and_leftover_files() {
 #[test]
 fn expiry_filter_hides_and_drops_expired_values() {
     let d = TempDir::new("expiry");
-    let opts = Options { compaction_filter: CompactionFilter::Expiry, ..small_opts() };
+    let opts = Options { compaction_filter: Some(std::sync::Arc::new(expiry::ExpiryFilter)), ..small_opts() };
     let db = Db::open(d.path(), opts.clone()).unwrap();
     let now = expiry::now_ms();
     let with_expiry = |t: u64, payload: &[u8]| {
@@ -591,4 +591,33 @@ fn randomized_model_with_reopen() {
     let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
     assert_eq!(got, want, "seed {seed} final");
     assert!(done >= ops.min(2000), "only {done} operations ran");
+}
+
+/// A custom compaction filter: the hook is not tied to the expiry header.
+#[derive(Debug)]
+struct DropTemporary;
+
+impl super::options::CompactionFilter for DropTemporary {
+    fn name(&self) -> &'static str {
+        "drop-temporary"
+    }
+    fn is_dead(&self, user_key: &[u8], _value: &[u8], _now_ms: u64) -> bool {
+        user_key.starts_with(b"tmp:")
+    }
+}
+
+#[test]
+fn custom_compaction_filter_hook() {
+    let d = TempDir::new("customfilter");
+    let db = Db::open(d.path(), Options { compaction_filter: Some(std::sync::Arc::new(DropTemporary)), ..small_opts() }).unwrap();
+    for i in 0..2000u64 {
+        put(&db, format!("tmp:{i}").as_bytes(), &[1; 100]);
+        put(&db, format!("keep:{i}").as_bytes(), b"v");
+    }
+    assert_eq!(db.get(b"tmp:1", None).unwrap(), None);
+    assert_eq!(db.get(b"keep:1", None).unwrap(), Some(b"v".to_vec()));
+    db.compact_range(None, None).unwrap();
+    let stats = db.stats_json();
+    assert!(stats.contains("\"compactionExpiredEntries\":2000"), "{stats}");
+    assert_eq!(scan(&db, IterOptions::default()).len(), 2000);
 }
