@@ -245,15 +245,18 @@ export function installRedisApi(engine: LuaEngine, L: LuaState): void {
     if (ctx !== null) ctx.repl = v;
     return 0;
   });
-  set("replicate_commands", (L2) => {
-    lua.lua_pushboolean(L2, 1);
-    return 1;
-  });
-  set("breakpoint", (L2) => {
-    lua.lua_pushboolean(L2, 0);
-    return 1;
-  });
-  set("debug", () => 0);
+  if (engine.kind === "eval") {
+    // (functions do not have these)
+    set("replicate_commands", (L2) => {
+      lua.lua_pushboolean(L2, 1);
+      return 1;
+    });
+    set("breakpoint", (L2) => {
+      lua.lua_pushboolean(L2, 0);
+      return 1;
+    });
+    set("debug", () => 0);
+  }
   set("acl_check_cmd", (L2) => {
     if (nargs(L2) === 0) return fail(L2, "Please specify at least one argument for this redis lib call", true);
     const argv = new Argv();
