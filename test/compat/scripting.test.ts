@@ -602,10 +602,20 @@ describe("propagation", () => {
 });
 
 describe("rollback (AiKv)", () => {
-  /** Every key's type, value (DUMP) and TTL, for before/after comparisons. */
+  /** Every key's type, full value and TTL, for before/after comparisons. */
   async function snapshot(c: RespConn, keys: string[]): Promise<string[]> {
     const out: string[] = [];
-    for (const k of keys) out.push(k, await c.call("TYPE", k), await c.call("DUMP", k), (await c.call("PTTL", k)).replace(/:\d{4,}/, ":<ttl>"));
+    const sorted = (r: string) => r.split("\r\n").slice(1).sort().join("|");
+    for (const k of keys) {
+      const type = await c.call("TYPE", k);
+      let value = "";
+      if (type === "+string\r\n") value = await c.call("GET", k);
+      else if (type === "+list\r\n") value = await c.call("LRANGE", k, "0", "-1");
+      else if (type === "+zset\r\n") value = await c.call("ZRANGE", k, "0", "-1", "WITHSCORES");
+      else if (type === "+hash\r\n") value = sorted(await c.call("HGETALL", k));
+      else if (type === "+set\r\n") value = sorted(await c.call("SMEMBERS", k));
+      out.push(k, type, value, await c.call("OBJECT", "ENCODING", k), (await c.call("PTTL", k)).replace(/:\d{4,}/, ":<ttl>"));
+    }
     return out;
   }
 
