@@ -246,13 +246,29 @@ G.gcinfo = function() return math.floor(count("count")) end
     return ro;
   }
 
-  /** Marks the table at the top as read-only (for rawset/setmetatable). */
-  private markReadonly(): void {
+  /**
+   * Marks the table at the top as read-only (for rawset/setmetatable). `realIdx`: the table it
+   * is a proxy of (rawget and next look through to it).
+   */
+  private markReadonly(realIdx = 0): void {
     const L = this.L;
+    const real = realIdx === 0 ? 0 : lua.lua_absindex(L, realIdx);
     this.getRef(this.refRO);
     lua.lua_pushvalue(L, -2);
-    lua.lua_pushboolean(L, 1);
+    if (real === 0) lua.lua_pushboolean(L, 1);
+    else lua.lua_pushvalue(L, real);
     lua.lua_rawset(L, -3);
+    lua.lua_pop(L, 1);
+  }
+
+  /** Replaces a proxy at idx by the table it stands for (rawget/next see the contents). */
+  private unproxy(L: LuaState, idx: number): void {
+    if (lua.lua_type(L, idx) !== L_.TTABLE) return;
+    idx = lua.lua_absindex(L, idx);
+    this.getRef(this.refRO);
+    lua.lua_pushvalue(L, idx);
+    if (lua.lua_rawget(L, -2) === L_.TTABLE) lua.lua_replace(L, idx);
+    else lua.lua_pop(L, 1);
     lua.lua_pop(L, 1);
   }
 
@@ -289,8 +305,8 @@ G.gcinfo = function() return math.floor(count("count")) end
     lua.lua_pushboolean(L, 0);
     lua.lua_setfield(L, -2, latin1Bytes("__metatable"));
     lua.lua_setmetatable(L, -2);
+    this.markReadonly(-2);
     lua.lua_remove(L, -2);
-    this.markReadonly();
   }
 
   /** Locks the globals and every library table. */
@@ -326,6 +342,24 @@ G.gcinfo = function() return math.floor(count("count")) end
       return 1;
     });
     lua.lua_setfield(L, G, latin1Bytes("rawset"));
+    lua.lua_pushcfunction(L, (L2: LuaState) => {
+      lauxlib.luaL_checktype(L2, 1, L_.TTABLE);
+      lauxlib.luaL_checkany(L2, 2);
+      this.unproxy(L2, 1);
+      lua.lua_settop(L2, 2);
+      lua.lua_rawget(L2, 1);
+      return 1;
+    });
+    lua.lua_setfield(L, G, latin1Bytes("rawget"));
+    lua.lua_pushcfunction(L, (L2: LuaState) => {
+      lauxlib.luaL_checktype(L2, 1, L_.TTABLE);
+      this.unproxy(L2, 1);
+      lua.lua_settop(L2, 2);
+      if (lua.lua_next(L2, 1)) return 2;
+      lua.lua_pushnil(L2);
+      return 1;
+    });
+    lua.lua_setfield(L, G, latin1Bytes("next"));
     lua.lua_pushcfunction(L, (L2: LuaState) => {
       const t = lua.lua_type(L2, 2);
       lauxlib.luaL_checktype(L2, 1, L_.TTABLE);
@@ -401,13 +435,20 @@ G.gcinfo = function() return math.floor(count("count")) end
     lua.lua_pushvalue(L, G);
     lua.lua_pushcclosure(L, pairsOf, 1);
     lua.lua_setfield(L, -2, latin1Bytes("__pairs"));
-    lua.lua_pushvalue(L, -1);
+    // getmetatable(_G) shows a read-only error metatable, never the real one (whose __index
+    // is the real globals table).
+    lua.lua_createtable(L, 0, 2);
+    lua.lua_pushcfunction(L, missingGlobal);
+    lua.lua_setfield(L, -2, latin1Bytes("__index"));
+    lua.lua_pushcfunction(L, readonlyError);
+    lua.lua_setfield(L, -2, latin1Bytes("__newindex"));
+    this.pushProxy(false);
     lua.lua_setfield(L, -2, latin1Bytes("__metatable"));
     lua.lua_pop(L, 1);
     this.getRef(this.refEnv);
     this.getRef(this.refEnvMeta);
     lua.lua_setmetatable(L, -2);
-    this.markReadonly();
+    this.markReadonly(G);
     lua.lua_pop(L, 1);
     lua.lua_pop(L, 1); // G
   }
@@ -593,10 +634,21 @@ function missingGlobal(L: LuaState): number {
   return raiseAt(L, `Script attempted to access nonexistent global variable '${k === null ? "?" : bytesLatin1(k)}'`);
 }
 
-/** __pairs of a proxy: iterate the real table (upvalue 1). */
-function pairsOf(L: LuaState): number {
-  lua.lua_getglobal(L, latin1Bytes("next"));
+/** next() over the table in upvalue 1, whatever table the loop passes (the proxy). */
+function proxyNext(L: LuaState): number {
+  lua.lua_settop(L, 2);
   lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_replace(L, 1);
+  if (lua.lua_next(L, 1)) return 2;
+  lua.lua_pushnil(L);
+  return 1;
+}
+
+/** __pairs of a proxy: iterates the real table (upvalue 1) without handing it out. */
+function pairsOf(L: LuaState): number {
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_pushcclosure(L, proxyNext, 1);
+  lua.lua_pushvalue(L, 1);
   lua.lua_pushnil(L);
   return 3;
 }

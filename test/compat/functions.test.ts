@@ -17,9 +17,9 @@ afterAll(async () => {
 const lib = (name: string, body: string) => `#!lua name=${name}\n${body}`;
 
 /** FUNCTION FLUSH first (d.same's FLUSHALL does not drop functions). */
-async function sameF(script: string | Cmd[], protos?: (2 | 3)[]): Promise<void> {
+async function sameF(script: string | Cmd[], protos?: (2 | 3)[], normalize?: (r: string) => string): Promise<void> {
   const cmds = typeof script === "string" ? parseScript(script) : script;
-  await d.same([["FUNCTION", "FLUSH"], ...cmds], { protos });
+  await d.same([["FUNCTION", "FLUSH"], ...cmds], { protos, normalize });
 }
 
 describe("FUNCTION LOAD and FCALL", () => {
@@ -267,7 +267,8 @@ describe("FUNCTION DUMP/RESTORE", () => {
       ["FUNCTION", "RESTORE", Buffer.from("\xf5\x00\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00", "latin1")],
       ["FUNCTION", "STATS"],
     ];
-    await sameF(cmds, [2]);
+    // Which of two colliding libraries is named depends on Redis's hash table order.
+    await sameF(cmds, [2], (r) => r.replace(/Library (alpha|beta) already exists/, "Library <lib> already exists"));
   });
 
   test("an empty registry dumps to Redis's empty payload", async () => {

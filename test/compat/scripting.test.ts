@@ -291,6 +291,11 @@ describe("sandbox", () => {
         ["return load(function() return nil end)"], ["return os"], ["return io"], ["return debug"], ["return require"], ["return print"],
         ["return dofile"], ["return loadfile"], ["return package"], ["return utf8"], ["return rawlen"], ["return getfenv"],
         ["return module"], ["return newproxy"], ["local t = {} setmetatable(t, {__index = function(_, k) return k .. '!' end}) return t.hi"],
+        ["getmetatable(_G).__newindex = nil return 1"], ["getmetatable(_G).__index = function() return 5 end return nosuch"],
+        ["return rawget(getmetatable(_G), '__index') ~= nil"], ["setmetatable(getmetatable(_G), {}) return 1"],
+        ["local f, s = pairs(string) s.x = 1 return 1"], ["local f, s = pairs(_G) s.x = 1 return 1"], ["return rawget(string, 'format') ~= nil"],
+        ["return next(string) ~= nil"], ["return rawget(_G, 'redis') ~= nil"], ["local n = 0 for k in next, math do n = n + 1 end return n"],
+        ["return string.x"], ["string.format = nil"], ["return x"],
       ),
     );
   });
