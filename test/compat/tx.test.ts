@@ -210,21 +210,21 @@ describe("WATCH", () => {
     const steps: Step[] = [
       // already expired when watched: not a change
       [0, "SET", "k", "v", "PX", "20"],
-      ["sleep", 60],
+      ["sleep", 100],
       [0, "WATCH", "k"],
       [0, "MULTI"],
       [0, "PING"],
       [0, "EXEC"],
       // expires after WATCH: aborts
-      [0, "SET", "k", "v", "PX", "40"],
+      [0, "SET", "k", "v", "PX", "300"],
       [0, "WATCH", "k"],
-      ["sleep", 80],
+      ["sleep", 450],
       [0, "MULTI"],
       [0, "PING"],
       [0, "EXEC"],
       // watched expired, deleted lazily by another client: still not a change
       [0, "SET", "k", "v", "PX", "20"],
-      ["sleep", 60],
+      ["sleep", 100],
       [0, "WATCH", "k"],
       [1, "GET", "k"],
       [0, "MULTI"],
@@ -232,7 +232,7 @@ describe("WATCH", () => {
       [0, "EXEC"],
       // watched expired, then set: a change
       [0, "SET", "k", "v", "PX", "20"],
-      ["sleep", 60],
+      ["sleep", 100],
       [0, "WATCH", "k"],
       [1, "SET", "k", "x"],
       [0, "MULTI"],
@@ -240,7 +240,7 @@ describe("WATCH", () => {
       [0, "EXEC"],
       // watched expired, FLUSHALL: not a change
       [0, "SET", "k", "v", "PX", "20"],
-      ["sleep", 60],
+      ["sleep", 100],
       [0, "WATCH", "k"],
       [1, "FLUSHALL"],
       [0, "MULTI"],
