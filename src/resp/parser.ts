@@ -93,7 +93,8 @@ export class RequestParser {
       return;
     }
     if (this.owned) return;
-    const rest = this.buf.slice(this.pos, this.len);
+    // A real copy: the chunk may be a Buffer, whose slice() is only a view of reused memory.
+    const rest = Uint8Array.prototype.slice.call(this.buf, this.pos, this.len);
     this.buf = rest;
     this.pos = 0;
     this.len = rest.length;

@@ -14,6 +14,11 @@ const EARLY_FLUSH = 1024 * 1024;
 
 type Sock = Socket<Client>;
 
+/** A real copy (Buffer#slice only makes a view, and the reply buffer is reused). */
+function copyOf(b: Uint8Array, s: number, e: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(b, s, e);
+}
+
 export interface OutputLimit {
   hard: number;
   soft: number;
@@ -170,11 +175,11 @@ export class Network {
         this.srv.stats.ioWrites++;
         const w = sock.write(out.b, 0, n);
         if (w < n && w >= 0) {
-          c.pendingOut.push(out.b.slice(w, n));
+          c.pendingOut.push(copyOf(out.b, w, n));
           c.pendingBytes += n - w;
         }
       } else {
-        c.pendingOut.push(out.b.slice(0, n));
+        c.pendingOut.push(copyOf(out.b, 0, n));
         c.pendingBytes += n;
       }
       out.n = 0;
