@@ -287,7 +287,7 @@ function zrangeGeneric(c: Client, a: Argv, argStart: number, dst: string | null,
     lrange = parseLexRange(a.str(minIdx), a.str(maxIdx));
     if (lrange === null) fail(ZE.MINMAX_LEX);
   }
-  const z = dst === null ? readZ(c, key) : writeZ(c, key);
+  const z = readZ(c, key);
   if (z === null) {
     if (dst !== null) storeResult(c, dst, null, "zrangestore");
     else c.out.emptyArr();
@@ -611,7 +611,7 @@ function zsetOp(c: Client, a: Argv, dst: string | null, numkeysIdx: number, op: 
   let j = numkeysIdx + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const key = a.str(j);
-    const v = dst !== null ? c.db.lookup(key) : c.db.read(key);
+    const v = c.db.read(key);
     const s: Src = { z: null, set: null, weight: 1, size: 0 };
     if (v !== undefined) {
       if (v instanceof ZSet) {

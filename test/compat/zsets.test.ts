@@ -1057,3 +1057,82 @@ describe("propagation", () => {
     }
   }, 30000);
 });
+
+describe("keyspace hit/miss accounting", () => {
+  test("each command counts hits and misses like redis-server (zsets, geo, HLL, SORT)", async () => {
+    const { parseScript } = await import("../helpers/diff.ts");
+    const script = `
+      ZADD z 1 a 2 b
+      ZADD z 3 c
+      ZSCORE z a
+      ZSCORE nokey a
+      ZRANGE z 0 -1
+      ZRANGESTORE d z 0 -1
+      ZRANGESTORE d nokey 0 -1
+      ZUNIONSTORE u 2 z nokey
+      ZUNION 2 z nokey
+      ZINTERCARD 2 z nokey
+      ZPOPMIN z
+      ZPOPMIN nokey
+      ZMPOP 2 nokey z MIN
+      ZREM z a
+      ZREM nokey a
+      ZCARD z
+      ZCOUNT z 0 1
+      ZRANK z b
+      ZMSCORE z a b
+      ZRANDMEMBER z
+      ZRANDMEMBER z 2
+      ZSCAN z 0
+      ZREMRANGEBYRANK z 0 0
+      ZINCRBY z 1 x
+      ZADD z 1 q 2 r
+      BZPOPMIN z 0
+      BZMPOP 0 1 z MIN
+      GEOADD g 1 1 a
+      GEOPOS g a
+      GEODIST g a a
+      GEOHASH g a
+      GEOSEARCH g FROMMEMBER a BYRADIUS 1 km
+      GEOSEARCHSTORE d g FROMMEMBER a BYRADIUS 1 km
+      GEORADIUS g 1 1 1 km STORE d
+      GEORADIUSBYMEMBER g a 1 km
+      PFADD h a
+      PFADD h b
+      PFCOUNT h
+      PFCOUNT h nokey
+      PFMERGE h2 h nokey
+      PFDEBUG ENCODING h
+      RPUSH l 1 2
+      SORT l
+      SORT l BY w_*
+      SORT l GET w_*
+      SORT l STORE s
+      SORT nokey
+    `;
+    const stats = async (c: RespConn) => {
+      const s = await c.call("INFO", "stats");
+      return [Number(s.match(/keyspace_hits:(\d+)/)![1]), Number(s.match(/keyspace_misses:(\d+)/)![1])];
+    };
+    const a = await RespConn.connect(d.aikv.port);
+    const r = await RespConn.connect(d.redis.port);
+    const diffs: string[] = [];
+    for (const c of [a, r]) {
+      await c.call("FLUSHALL");
+      await c.call("CONFIG", "RESETSTAT");
+    }
+    for (const cmd of parseScript(script)) {
+      const line: string[] = [];
+      for (const c of [a, r]) {
+        const [h0, m0] = await stats(c);
+        await c.call(...cmd);
+        const [h1, m1] = await stats(c);
+        line.push(`${h1! - h0!}/${m1! - m0!}`);
+      }
+      if (line[0] !== line[1]) diffs.push(`${cmd.join(" ")}: aikv ${line[0]} redis ${line[1]}`);
+    }
+    a.close();
+    r.close();
+    expect(diffs).toEqual([]);
+  });
+});
