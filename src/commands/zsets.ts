@@ -56,6 +56,15 @@ function big(a: Argv, i: number, v: number): bigint {
   return Math.abs(v) <= Number.MAX_SAFE_INTEGER ? BigInt(v) : BigInt(a.str(i));
 }
 
+/** A score argument (getDoubleFromObject); short integers skip the general parser. */
+function scoreArg(s: string): number {
+  if (s.length <= 15) {
+    const v = parseI64(s);
+    if (!Number.isNaN(v)) return v;
+  }
+  return parseDouble(s);
+}
+
 /** getRangeLongFromObjectOrReply with Redis's default or given message (max is LONG_MAX). */
 function rangeLong(a: Argv, i: number, min: bigint, msg?: string): number {
   const v = long(a, i, msg ?? E.NOT_INT);
@@ -190,7 +199,7 @@ function zaddGeneric(c: Client, a: Argv, flags: number): void {
   if (incr && elements > 1) fail(ZE.INCR_PAIR);
   const scores: number[] = new Array(elements);
   for (let j = 0; j < elements; j++) {
-    const d = parseDouble(a.str(i + j * 2));
+    const d = scoreArg(a.str(i + j * 2));
     if (Number.isNaN(d)) fail(E.NOT_FLOAT);
     scores[j] = d;
   }
@@ -441,6 +450,20 @@ export function popFrom(c: Client, z: ZSet, key: string, where: number, emitKey:
     out.bulk(key);
     out.arr(n);
   }
+  if (n === 1) {
+    const leaf = where === MIN ? z.t.head : z.t.tail;
+    const i = where === MIN ? 0 : leaf.m.length - 1;
+    const m = leaf.m[i]!;
+    const sc = leaf.s[i]!;
+    z.remove(m);
+    if (nested) out.arr(2);
+    out.bulk(m);
+    out.dbl(sc);
+    c.srv.ks.written(c.db, key, N.ZSET, where === MIN ? "zpopmin" : "zpopmax", 1);
+    dropIfEmpty(c, key, z);
+    lastPopped = 1;
+    return;
+  }
   const ms: string[] = [];
   const ss: number[] = [];
   const from = where === MIN ? 0 : z.size - n;
@@ -472,7 +495,10 @@ function zpopMinMax(c: Client, a: Argv, where: number): void {
       return;
     }
   }
-  zpopGeneric(c, a, [1], where, false, count, c.out.proto === 3 && a.argc === 3, false);
+  const key = a.str(1);
+  const z = writeZ(c, key);
+  if (z === null) c.out.emptyArr();
+  else popFrom(c, z, key, where, false, count, c.out.proto === 3 && a.argc === 3);
 }
 
 /** ZMPOP / BZMPOP argument parsing: returns [keyIdx, where, count]. */
@@ -873,7 +899,7 @@ export const handlers: Handlers = {
   },
 
   zincrby(c, a) {
-    const d = parseDouble(a.str(2));
+    const d = scoreArg(a.str(2));
     if (Number.isNaN(d)) fail(E.NOT_FLOAT);
     const key = a.str(1);
     const member = a.str(3);
