@@ -8,7 +8,7 @@ import type { Client } from "../server/client.ts";
 import { propagateAs } from "../server/propagate.ts";
 import type { Db } from "../store/db.ts";
 import { N } from "../store/notify.ts";
-import { parseCursor, scanStep } from "../store/scan.ts";
+import { parseCursor } from "../store/scan.ts";
 import { stringEncoding } from "../store/types/string.ts";
 import { typeName, type Value } from "../store/value.ts";
 import { globMatch } from "../util/glob.ts";
@@ -290,12 +290,13 @@ export const handlers: Handlers = {
     const now = c.srv.ks.now;
     const at = c.out.deferLen();
     let n = 0;
-    for (const key of db.dict.keys()) {
+    const t = db.dict;
+    for (let id = 0; id < t.top; id++) {
+      if (!t.live(id)) continue;
+      const e = t.exp[id]!;
+      if (e !== 0 && now > e) continue;
+      const key = t.keyOf(id);
       if (!all && !globMatch(pat, key)) continue;
-      if (db.expires.size) {
-        const t = db.expires.get(key);
-        if (t !== undefined && now > t) continue;
-      }
       c.out.bulk(key);
       n++;
     }
@@ -323,7 +324,16 @@ export const handlers: Handlers = {
     }
     const db = c.db;
     const found: string[] = [];
-    const next = scanStep(db.dict, cursor, count, (key) => found.push(key));
+    // The cursor is an entry id: ids stay put while their key lives, so every key present for
+    // the whole scan is returned, whatever else is added or removed meanwhile.
+    const t = db.dict;
+    let id = cursor < t.top ? cursor : t.top;
+    for (let seen = 0; seen < count && id < t.top; id++) {
+      if (!t.live(id)) continue;
+      found.push(t.keyOf(id));
+      seen++;
+    }
+    const next = t.nextLive(id) < 0 ? 0 : id;
     const keep: string[] = [];
     for (const key of found) {
       if (pat !== null && !globMatch(pat, key)) continue;

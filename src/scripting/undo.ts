@@ -27,8 +27,8 @@ interface KeyEntry {
 interface DbEntry {
   kind: 1;
   db: Db;
-  dict: Map<string, Value>;
-  expires: Map<string, number>;
+  dict: Db["dict"];
+  expires: Db["expires"];
   slots: Map<number, Set<string>> | null;
 }
 
@@ -43,8 +43,8 @@ type Entry = KeyEntry | DbEntry | SwapEntry;
 /** State of a db before a whole-db command, to tell afterwards whether it happened. */
 interface DbMark {
   db: Db;
-  dict: Map<string, Value>;
-  expires: Map<string, number>;
+  dict: Db["dict"];
+  expires: Db["expires"];
   slots: Map<number, Set<string>> | null;
 }
 

@@ -269,6 +269,8 @@ export class Server {
     this.sampleOps();
     const budget = (1000 / this.hz) * 0.25;
     this.ks.activeExpireCycle(budget);
+    // Reclaim arena space of overwritten/deleted values, a bounded slice per tick.
+    for (const db of this.ks.dbs) if (db.dict.size) db.dict.compact(1 << 20);
     const timeout = this.cfg.num("timeout");
     if (timeout > 0) {
       const now = Date.now();

@@ -1,8 +1,10 @@
-// One logical database: key -> value, key -> expiry (absolute ms), and the hooks that
-// WATCH, blocking pops and cluster slot counting need. Expired keys are removed lazily
-// on access (and actively by Keyspace.activeExpireCycle).
+// One logical database: the key table (keys, values, expiry times and access clocks, see
+// keytable.ts) and the hooks WATCH, blocking pops and cluster slot counting need. Expired keys
+// are removed lazily on access (and actively by Keyspace.activeExpireCycle).
 
 import { keySlotStr } from "../cluster/slot.ts";
+import type { Argv } from "../resp/argv.ts";
+import { type ExpiresView, KeyTable } from "./keytable.ts";
 import type { Keyspace } from "./keyspace.ts";
 import { N } from "./notify.ts";
 import type { Value } from "./value.ts";
@@ -17,8 +19,7 @@ export interface Watcher {
 }
 
 export class Db {
-  dict = new Map<string, Value>();
-  expires = new Map<string, number>();
+  dict = new KeyTable();
   /** key -> transactions watching it (WATCH); null while nobody watches in this db */
   watched: Map<string, Set<Watcher>> | null = null;
   /** key -> number of clients blocked on it; null while nobody blocks in this db */
@@ -27,9 +28,8 @@ export class Db {
   slots: Map<number, Set<string>> | null = null;
   /** average TTL estimate for INFO keyspace */
   avgTtl = 0;
-  // Rotating iterators: random sampling without a key array (RANDOMKEY, active expiry).
-  private randIter: Iterator<string> | null = null;
-  expireIter: Iterator<[string, number]> | null = null;
+  /** where the active expiry cycle continues (an entry id) */
+  expireCursor = 0;
 
   constructor(
     readonly id: number,
@@ -40,74 +40,119 @@ export class Db {
     return this.dict.size;
   }
 
+  /** Expiry times seen as a Map (key -> ms). */
+  get expires(): ExpiresView {
+    return this.dict.expires;
+  }
+
+  /** Expiry travels with the table; kept assignable for code that swaps whole tables. */
+  set expires(_v: ExpiresView) {}
+
+  /** Kept for code that resets iteration state; entry ids need none. */
+  set expireIter(_v: null) {}
+
+  // ------------------------------------------------------------------ lookups
+
+  /**
+   * Entry id of a live key (expiring it if due, touching its access clock), or -1.
+   * The hot paths (GET, SET, ...) work with ids to avoid materializing values.
+   */
+  lookupId(key: string): number {
+    const t = this.dict;
+    const id = t.find(key);
+    return id < 0 ? -1 : this.checkLive(id, key);
+  }
+
+  /** lookupId() for a key given as argument `i` of a command: no string is created. */
+  lookupArg(a: Argv, i: number): number {
+    const t = this.dict;
+    const id = t.findBytes(a.buf, a.offs[i * 2]!, a.offs[i * 2 + 1]!);
+    return id < 0 ? -1 : this.checkLive(id, null);
+  }
+
+  private checkLive(id: number, key: string | null): number {
+    const t = this.dict;
+    const ks = this.ks;
+    if (t.expCount !== 0) {
+      const e = t.exp[id]!;
+      if (e !== 0 && ks.now > e && ks.expireIfAllowed(this, key ?? t.keyOf(id))) return -1;
+    }
+    t.lru[id] = ks.lfu ? ks.lfuTouch(t.lru[id]!) : ks.lruClock;
+    return id;
+  }
+
+  /** Counts a read's hit or miss (and the keymiss event). */
+  countRead(id: number, key: string | (() => string)): void {
+    if (id < 0) {
+      this.ks.stats.misses++;
+      if (this.ks.events.flags !== 0) this.ks.notify(N.KEY_MISS, "keymiss", typeof key === "string" ? key : key(), this.id);
+    } else this.ks.stats.hits++;
+  }
+
   /** Value for a write or an internal lookup: expires lazily, no hit/miss stats. */
   lookup(key: string): Value | undefined {
-    const v = this.dict.get(key);
-    if (v === undefined) return undefined;
-    if (this.expires.size !== 0) {
-      const t = this.expires.get(key);
-      if (t !== undefined && this.ks.now > t && this.ks.expireIfAllowed(this, key)) return undefined;
-    }
-    if (typeof v === "object") {
-      if (this.ks.lfu) v.lru = this.ks.lfuTouch(v.lru);
-      else v.lru = this.ks.lruClock;
-    } else if (this.access !== null) this.touchString(key);
-    return v;
+    const id = this.lookupId(key);
+    return id < 0 ? undefined : this.dict.valueOf(id);
   }
 
-  /** Access data of plain string values, kept only while an LRU/LFU policy needs it. */
-  access: Map<string, number> | null = null;
-
-  private touchString(key: string): void {
-    const ks = this.ks;
-    this.access!.set(key, ks.lfu ? ks.lfuTouch(this.access!.get(key) ?? ks.lfuInit()) : ks.lruClock);
+  /** Value for a read command: like lookup() and counts keyspace hits/misses. */
+  read(key: string): Value | undefined {
+    const id = this.lookupId(key);
+    this.countRead(id, key);
+    return id < 0 ? undefined : this.dict.valueOf(id);
   }
 
-  /** OBJECT IDLETIME: seconds since last access (0 for strings while access is untracked). */
-  idleSeconds(key: string, v: Value): number {
-    const clock = typeof v === "object" ? v.lru : this.access?.get(key);
-    if (clock === undefined) return 0;
+  /** Does the key exist (expiring it if due)? */
+  has(key: string): boolean {
+    return this.lookupId(key) >= 0;
+  }
+
+  /** OBJECT IDLETIME: seconds since last access. */
+  idleSeconds(key: string, _v?: Value): number {
+    const id = this.dict.find(key);
+    if (id < 0) return 0;
+    const clock = this.dict.lru[id]!;
     const now = this.ks.lruClock;
     return now >= clock ? now - clock : now + 0x1000000 - clock;
   }
 
   /** OBJECT FREQ: the decayed logarithmic access counter. */
-  lfuCounter(key: string, v: Value): number {
-    const lru = typeof v === "object" ? v.lru : this.access?.get(key);
-    return lru === undefined ? 0 : this.ks.lfuDecay(lru);
+  lfuCounter(key: string, _v?: Value): number {
+    const id = this.dict.find(key);
+    return id < 0 ? 0 : this.ks.lfuDecay(this.dict.lru[id]!);
   }
 
-  /** Value for a read command: like lookup() and counts keyspace hits/misses. */
-  read(key: string): Value | undefined {
-    const v = this.lookup(key);
-    if (v === undefined) {
-      this.ks.stats.misses++;
-      if (this.ks.events.flags !== 0) this.ks.notify(N.KEY_MISS, "keymiss", key, this.id);
-    } else this.ks.stats.hits++;
-    return v;
-  }
-
-  /** Does the key exist (expiring it if due)? */
-  has(key: string): boolean {
-    return this.lookup(key) !== undefined;
-  }
+  // ------------------------------------------------------------------ writes
 
   /**
    * Stores a value (Redis's setKey): adds or overwrites, drops the TTL unless keepTtl.
    * The caller signals the change (Keyspace.written) once its command is done.
    */
   set(key: string, v: Value, keepTtl = false): void {
-    if ((this.slots !== null || this.blocked !== null || this.ks.events.flags & N.NEW) && !this.dict.has(key)) this.added(key);
-    this.dict.set(key, v);
-    if (typeof v === "object") v.lru = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    const t = this.dict;
+    let id = t.find(key);
+    if (id < 0) {
+      id = t.put(key, v);
+      this.fresh(id, key);
+    } else {
+      t.setValue(id, v);
+      if (!keepTtl && t.exp[id] !== 0) t.clearExp(id);
+      // A new value is a new object for LRU/LFU purposes, as in Redis's dbOverwrite.
+      t.lru[id] = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
+    }
   }
 
   /** Adds a key known not to exist (a new collection). */
   add(key: string, v: Value): void {
-    this.dict.set(key, v);
-    if (typeof v === "object") v.lru = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
-    if (this.slots !== null || this.blocked !== null || this.ks.events.flags & N.NEW) this.added(key);
+    const id = this.dict.put(key, v);
+    this.fresh(id, key);
+  }
+
+  /** Bookkeeping for a key that was just created with entry id `id`. */
+  fresh(id: number, key: string | null): void {
+    const ks = this.ks;
+    this.dict.lru[id] = ks.lfu ? ks.lfuInit() : ks.lruClock;
+    if (this.slots !== null || this.blocked !== null || ks.events.flags & N.NEW) this.added(key ?? this.dict.keyOf(id));
   }
 
   private added(key: string): void {
@@ -123,67 +168,70 @@ export class Db {
 
   /** Removes a key and its TTL. Returns whether it was there. */
   remove(key: string): boolean {
-    if (!this.dict.delete(key)) return false;
-    if (this.expires.size !== 0) this.expires.delete(key);
-    if (this.access !== null) this.access.delete(key);
-    if (this.slots !== null) {
-      const slot = keySlotStr(key);
-      const set = this.slots.get(slot);
-      if (set) {
-        set.delete(key);
-        if (set.size === 0) this.slots.delete(slot);
-      }
-    }
+    const id = this.dict.find(key);
+    if (id < 0) return false;
+    this.removeId(id, key);
     return true;
   }
 
+  removeId(id: number, key: string | null): void {
+    if (this.slots !== null) {
+      const k = key ?? this.dict.keyOf(id);
+      const slot = keySlotStr(k);
+      const set = this.slots.get(slot);
+      if (set) {
+        set.delete(k);
+        if (set.size === 0) this.slots.delete(slot);
+      }
+    }
+    this.dict.removeId(id);
+  }
+
   getExpire(key: string): number | undefined {
-    return this.expires.size === 0 ? undefined : this.expires.get(key);
+    const t = this.dict;
+    if (t.expCount === 0) return undefined;
+    const id = t.find(key);
+    if (id < 0) return undefined;
+    const e = t.exp[id]!;
+    return e === 0 ? undefined : e;
   }
 
   setExpire(key: string, whenMs: number): void {
-    this.expires.set(key, whenMs);
+    const id = this.dict.find(key);
+    if (id >= 0) this.dict.setExp(id, whenMs);
   }
 
   persist(key: string): boolean {
-    return this.expires.delete(key);
+    const t = this.dict;
+    if (t.expCount === 0) return false;
+    const id = t.find(key);
+    return id >= 0 && t.clearExp(id);
   }
 
   /** Removes everything; returns how many keys were removed. */
   clear(): number {
     const n = this.dict.size;
-    this.dict = new Map();
-    this.expires = new Map();
-    if (this.access !== null) this.access = new Map();
+    // A new table (not an in-place clear): a script's undo log may keep the old one.
+    this.dict = new KeyTable();
     if (this.slots !== null) this.slots = new Map();
-    this.randIter = null;
-    this.expireIter = null;
+    this.expireCursor = 0;
     return n;
   }
 
-  /**
-   * A pseudo-random key: walks a rotating iterator a random number of steps, so no key
-   * array is kept. Expired keys met on the way are removed, like Redis's dbRandomKey.
-   */
+  /** A random key (Redis's dbRandomKey): expired keys met on the way are removed. */
   randomKey(): string | null {
-    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
-      let steps = Math.floor(Math.random() * Math.min(this.dict.size, 32));
-      let key: string | undefined;
-      while (steps-- >= 0) {
-        if (this.randIter === null) this.randIter = this.dict.keys();
-        const r = this.randIter.next();
-        if (r.done) {
-          this.randIter = null;
-          continue;
-        }
-        key = r.value;
+    const t = this.dict;
+    for (let tries = 0; tries < 100 && t.size > 0; tries++) {
+      let id = Math.floor(Math.random() * t.top);
+      if (!t.live(id)) {
+        // Sparse table: walk to the next live id (wrapping).
+        id = t.nextLive(id);
+        if (id < 0) id = t.nextLive(0);
+        if (id < 0) return null;
       }
-      if (key === undefined) continue;
-      const t = this.expires.size ? this.expires.get(key) : undefined;
-      if (t !== undefined && this.ks.now > t) {
-        if (this.ks.expireIfAllowed(this, key)) continue;
-      }
-      return key;
+      const e = t.exp[id]!;
+      if (e !== 0 && this.ks.now > e && this.ks.expireIfAllowed(this, t.keyOf(id))) continue;
+      return t.keyOf(id);
     }
     return null;
   }
@@ -191,11 +239,8 @@ export class Db {
   /** Swaps contents with another db (SWAPDB); hooks stay with the db index. */
   swapWith(o: Db): void {
     [this.dict, o.dict] = [o.dict, this.dict];
-    [this.expires, o.expires] = [o.expires, this.expires];
-    [this.access, o.access] = [o.access, this.access];
     [this.slots, o.slots] = [o.slots, this.slots];
     [this.avgTtl, o.avgTtl] = [o.avgTtl, this.avgTtl];
-    this.randIter = o.randIter = null;
-    this.expireIter = o.expireIter = null;
+    this.expireCursor = o.expireCursor = 0;
   }
 }

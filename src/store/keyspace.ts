@@ -65,9 +65,9 @@ export class Keyspace {
    * Tracks access of plain strings too (needed by LRU/LFU eviction); collections always carry
    * their clock in Obj.lru.
    */
-  setAccessTracking(on: boolean, lfu: boolean): void {
+  setAccessTracking(_on: boolean, lfu: boolean): void {
+    // Access clocks are always kept (a column of the key table); the policy picks LRU or LFU.
     this.lfu = lfu;
-    for (const db of this.dbs) db.access = on ? (db.access ?? new Map()) : null;
   }
 
   private minutes(): number {
@@ -164,25 +164,26 @@ export class Keyspace {
     let sampled = 0;
     let expired = 0;
     for (const db of this.dbs) {
-      if (db.expires.size === 0) continue;
       for (;;) {
+        const t = db.dict;
+        if (t.expCount === 0) break;
+        // Visit entry ids round-robin; about 20 keys with a TTL per round, like Redis's samples.
+        const span = Math.min(t.top, Math.max(20, Math.ceil((20 * t.top) / t.expCount)));
         let round = 0;
         let roundExpired = 0;
-        const checks = Math.min(20, db.expires.size);
-        for (let i = 0; i < checks; i++) {
-          if (db.expireIter === null) db.expireIter = db.expires.entries();
-          const r = db.expireIter.next();
-          if (r.done) {
-            db.expireIter = null;
-            break;
-          }
+        let id = db.expireCursor;
+        for (let i = 0; i < span; i++, id++) {
+          if (id >= t.top) id = 0;
+          const e = t.exp[id]!;
+          if (e === 0 || !t.live(id)) continue;
           round++;
-          const [key, when] = r.value;
-          if (this.now > when) {
-            this.deleteExpired(db, key);
+          if (this.now > e) {
+            this.deleteExpired(db, t.keyOf(id));
             roundExpired++;
           }
+          if (round >= 20) break;
         }
+        db.expireCursor = id;
         sampled += round;
         expired += roundExpired;
         if (round === 0 || roundExpired * 4 <= round) break;
