@@ -17,6 +17,7 @@ import {
   ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ZOUT_ADDED, ZOUT_NOP, ZOUT_UPDATED,
   type LexRange, type ScoreRange,
 } from "../store/types/zset.ts";
+import type { ZLeaf } from "../store/types/ztree.ts";
 import { SetObj } from "../store/types/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseDouble, parseI64 } from "../util/numbers.ts";
@@ -302,37 +303,20 @@ function zrangeGeneric(c: Client, a: Argv, argStart: number, dst: string | null,
     else c.out.emptyArr();
     return;
   }
-  // Resolve to [first rank, count] in iteration order.
+  if (type !== RANK) {
+    rangeByValue(c, z, dst, type === SCORE ? srange : null, lrange, rev === 1, offset, limit, withscores);
+    return;
+  }
   let first = 0;
   let n = 0;
   const size = z.size;
-  if (type === RANK) {
-    if (start < 0) start = size + start;
-    if (end < 0) end = size + end;
-    if (start < 0) start = 0;
-    if (start > end || start >= size) n = 0;
-    else {
-      if (end >= size) end = size - 1;
-      n = end - start + 1;
-      first = rev ? size - 1 - start : start;
-    }
-  } else {
-    let lo: number;
-    let hi: number; // [lo, hi) ranks in range
-    if (type === SCORE) {
-      lo = scoreStart(z, srange!);
-      hi = scoreEnd(z, srange!);
-    } else {
-      lo = lexStart(z, lrange!);
-      hi = lexEnd(z, lrange!);
-    }
-    const inRange = hi - lo;
-    if (inRange <= 0 || offset < 0 || offset >= inRange || limit === 0) n = 0;
-    else {
-      n = inRange - offset;
-      if (limit > 0 && limit < n) n = limit;
-      first = rev ? hi - 1 - offset : lo + offset;
-    }
+  if (start < 0) start = size + start;
+  if (end < 0) end = size + end;
+  if (start < 0) start = 0;
+  if (!(start > end || start >= size)) {
+    if (end >= size) end = size - 1;
+    n = end - start + 1;
+    first = rev ? size - 1 - start : start;
   }
   if (dst === null) {
     emitRange(c, z, first, n, rev === 1, withscores);
@@ -345,7 +329,91 @@ function zrangeGeneric(c: Client, a: Argv, argStart: number, dst: string | null,
   const ms: string[] = [];
   const ss: number[] = [];
   collectRange(z, first, n, rev === 1, ms, ss);
-  storeResult(c, dst, buildStored(ms, ss, type === RANK ? n : 0, rev === 1, c.srv.enc), "zrangestore");
+  storeResult(c, dst, buildStored(ms, ss, n, rev === 1, c.srv.enc), "zrangestore");
+}
+
+/**
+ * BYSCORE / BYLEX ranges: one descent to the first element in range (the last one when rev),
+ * then a walk that stops at the other bound or the LIMIT, as Redis's range loops do.
+ */
+function rangeByValue(
+  c: Client, z: ZSet, dst: string | null, sr: ScoreRange | null, lr: LexRange | null, rev: boolean,
+  offset: number, limit: number, withscores: boolean,
+): void {
+  const t = z.t;
+  const size = z.size;
+  // Rank of the first element to emit, and where it is.
+  let rank: number;
+  if (!rev) rank = sr ? scoreStart(z, sr) : lexStart(z, lr!);
+  else rank = (sr ? scoreEnd(z, sr) : lexEnd(z, lr!)) - 1;
+  const boundary = rev ? rank + 1 : rank;
+  let leaf: ZLeaf | null = null;
+  let i = 0;
+  if (offset >= 0 && limit !== 0) {
+    rank = rev ? rank - offset : rank + offset;
+    if (rank >= 0 && rank < size) {
+      if (offset === 0 && t.fl !== null && boundary > 0 && boundary < size && !(lr && (rev ? lr.maxKind : lr.minKind) !== 0)) {
+        // The descent that found the bound stopped right there.
+        leaf = t.fl;
+        i = t.si;
+        if (rev) {
+          if (--i < 0) {
+            leaf = leaf.prev;
+            i = leaf ? leaf.m.length - 1 : 0;
+          }
+        } else if (i === leaf.m.length) {
+          leaf = leaf.next;
+          i = 0;
+        }
+      } else {
+        leaf = t.seek(rank);
+        i = t.si;
+      }
+    }
+  }
+  const inBound = (s: number, m: string): boolean => {
+    if (sr) {
+      if (rev) return sr.minex ? s > sr.min : s >= sr.min;
+      return sr.maxex ? s < sr.max : s <= sr.max;
+    }
+    const r = lr!;
+    if (rev) return r.minKind < 0 ? true : r.minKind > 0 ? false : r.minex ? m > r.min : m >= r.min;
+    return r.maxKind > 0 ? true : r.maxKind < 0 ? false : r.maxex ? m < r.max : m <= r.max;
+  };
+  const out = c.out;
+  const r3 = out.proto === 3;
+  const ms: string[] = [];
+  const ss: number[] = [];
+  const at = dst === null ? out.deferLen() : 0;
+  let n = 0;
+  while (leaf !== null && (limit < 0 || n < limit)) {
+    const m = leaf.m[i]!;
+    const s = leaf.s[i]!;
+    if (!inBound(s, m)) break;
+    if (dst === null) {
+      if (withscores && r3) out.arr(2);
+      out.bulk(m);
+      if (withscores) out.dbl(s);
+    } else {
+      ms.push(m);
+      ss.push(s);
+    }
+    n++;
+    if (rev) {
+      if (--i < 0) {
+        leaf = leaf.prev;
+        if (leaf) i = leaf.m.length - 1;
+      }
+    } else if (++i === leaf.m.length) {
+      leaf = leaf.next;
+      i = 0;
+    }
+  }
+  if (dst === null) {
+    out.setDeferred(at, "*", withscores && !r3 ? n * 2 : n);
+    return;
+  }
+  storeResult(c, dst, n === 0 ? null : buildStored(ms, ss, 0, rev, c.srv.enc), "zrangestore");
 }
 
 // ---------------------------------------------------------------- ZREMRANGEBY*

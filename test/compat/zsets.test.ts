@@ -860,8 +860,37 @@ describe("big sets", () => {
       else if (x < 0.9) cmds.push([r() < 0.5 ? "ZPOPMIN" : "ZPOPMAX", "big", String(Math.floor(r() * 40))]);
       else if (x < 0.95) cmds.push(["ZRANGESTORE", "dst", "big", bounds(), bounds(), "BYSCORE"]);
       else cmds.push(["ZCARD", "big"]);
+      if (r() < 0.2) cmds.push(["ZREVRANGEBYSCORE", "big", bounds(), "(" + bounds(), "WITHSCORES", "LIMIT", String(Math.floor(r() * 70)), String(Math.floor(r() * 90) - 5)]);
+      if (r() < 0.2) cmds.push(["ZRANGE", "big", "(" + bounds(), bounds(), "BYSCORE", "WITHSCORES"]);
     }
     cmds.push(["ZRANGE", "big", "0", "-1", "WITHSCORES"]);
+    await d.same(cmds, { protos: [2] });
+  });
+
+  test("lex ranges over a multi-level index", async () => {
+    const r = rng(98);
+    const word = () => {
+      let w = "";
+      const n = 1 + Math.floor(r() * 4);
+      for (let k = 0; k < n; k++) w += String.fromCharCode(97 + Math.floor(r() * 6));
+      return w;
+    };
+    const cmds: Cmd[] = [];
+    const add: string[] = ["ZADD", "lex"];
+    for (let i = 0; i < 3000; i++) add.push("0", word() + i);
+    cmds.push(add);
+    const b = () => (r() < 0.1 ? "-" : r() < 0.1 ? "+" : (r() < 0.5 ? "[" : "(") + word());
+    for (let i = 0; i < 200; i++) {
+      const x = r();
+      const lim = r() < 0.5 ? ["LIMIT", String(Math.floor(r() * 60) - 3), String(Math.floor(r() * 60) - 3)] : [];
+      if (x < 0.35) cmds.push(["ZRANGEBYLEX", "lex", b(), b(), ...lim]);
+      else if (x < 0.7) cmds.push(["ZREVRANGEBYLEX", "lex", b(), b(), ...lim]);
+      else if (x < 0.8) cmds.push(["ZLEXCOUNT", "lex", b(), b()]);
+      else if (x < 0.85) cmds.push(["ZREMRANGEBYLEX", "lex", b(), b()]);
+      else if (x < 0.95) cmds.push(["ZRANGESTORE", "dst", "lex", b(), b(), "BYLEX", ...(r() < 0.5 ? ["REV"] : []), ...lim]);
+      else cmds.push(["ZADD", "lex", "0", word()]);
+    }
+    cmds.push(["ZRANGE", "lex", "0", "-1"], ["ZRANGE", "dst", "0", "-1"]);
     await d.same(cmds, { protos: [2] });
   });
 });

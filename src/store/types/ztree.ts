@@ -164,8 +164,14 @@ export class ZTree {
       if (test(q, leaf.s[mid]!, leaf.m[mid]!, S, M)) lo = mid + 1;
       else hi = mid;
     }
+    // Where the boundary is (it may be one past the leaf's end), for walks from there.
+    this.fl = leaf;
+    this.si = lo;
     return acc + lo;
   }
+
+  /** Leaf of the last countBelow() boundary; its index is in si. */
+  fl: ZLeaf | null = null;
 
   /** 0-based rank of an element known to be present. */
   rank(s: number, m: string): number {
