@@ -17,6 +17,7 @@ import { E, fail, wrongArgs } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { CF, type Client } from "../server/client.ts";
 import { propagateAs, propagating } from "../server/propagate.ts";
+import { BIG_VALUE as BIG_STRING } from "../store/keytable.ts";
 import { N } from "../store/notify.ts";
 import { StrBuf, rangeOf, stringOrFail, strLen, unshare } from "../store/types/string.ts";
 import { incrByFloatString } from "../util/longdouble.ts";
@@ -359,19 +360,36 @@ function lcs(c: Client, a: Argv): void {
 
 export const handlers: Handlers = {
   get(c, a) {
-    const v = c.db.read(a.str(1));
-    if (v === undefined) c.out.nil();
-    else if (typeof v === "string") c.out.bulk(v);
+    // The hot path: find the key by its bytes and copy the value bytes straight into the reply.
+    const db = c.db;
+    const id = db.lookupArg(a, 1);
+    db.countRead(id, () => a.str(1));
+    if (id < 0) return c.out.nil();
+    const t = db.dict;
+    const buf = t.valueBytes(id);
+    if (buf !== null) return c.out.bulkRange(buf, t.vOff, t.valueLength(id));
+    const v = t.valueOf(id);
+    if (typeof v === "string") c.out.bulk(v);
     else if (v instanceof StrBuf) c.out.bulkBytes(v.view());
     else fail(E.WRONGTYPE);
   },
 
   set(c, a) {
     if (a.argc === 3) {
-      // plain SET: the hot path
-      const key = a.str(1);
-      c.db.set(key, a.str(2));
-      c.srv.ks.written(c.db, key, N.STRING, "set");
+      // The hot path: plain SET writes the argument bytes into the key table directly.
+      const db = c.db;
+      const t = db.dict;
+      const vs = a.offs[4]!;
+      const vn = a.offs[5]! - vs;
+      const id = t.upsertBytes(a.buf, a.offs[2]!, a.offs[3]!, vn);
+      if (vn <= BIG_STRING) t.setStringValue(id, a.buf, vn, vs);
+      else t.setValue(id, a.str(2));
+      if (t.created) db.fresh(id, null);
+      else {
+        if (t.exp[id] !== 0) t.clearExp(id);
+        t.lru[id] = c.srv.ks.lfu ? c.srv.ks.lfuInit() : c.srv.ks.lruClock;
+      }
+      c.srv.ks.writtenId(db, id, N.STRING, "set");
       c.out.ok();
       return;
     }
@@ -438,9 +456,21 @@ export const handlers: Handlers = {
 
   mget(c, a) {
     const db = c.db;
+    const t = db.dict;
     c.out.arr(a.argc - 1);
     for (let j = 1; j < a.argc; j++) {
-      const v = db.read(a.str(j));
+      const id = db.lookupArg(a, j);
+      db.countRead(id, () => a.str(j));
+      if (id < 0) {
+        c.out.nil();
+        continue;
+      }
+      const buf = t.valueBytes(id);
+      if (buf !== null) {
+        c.out.bulkRange(buf, t.vOff, t.valueLength(id));
+        continue;
+      }
+      const v = t.valueOf(id);
       if (typeof v === "string") c.out.bulk(v);
       else if (v instanceof StrBuf) c.out.bulkBytes(v.view());
       else c.out.nil();

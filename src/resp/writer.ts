@@ -152,6 +152,26 @@ export class Reply {
     this.crlf();
   }
 
+  /** Bulk string copied from bytes [s, s+n) of `src` (values read straight from the key table). */
+  bulkRange(src: Uint8Array, s: number, n: number): void {
+    this.reserve(n + 24);
+    const b = this.b;
+    b[this.n++] = 36;
+    this.num(n);
+    b[this.n++] = 13;
+    b[this.n++] = 10;
+    if (n < 32) {
+      let o = this.n;
+      for (let i = 0; i < n; i++) b[o++] = src[s + i]!;
+      this.n = o;
+    } else {
+      b.set(src.subarray(s, s + n), this.n);
+      this.n += n;
+    }
+    b[this.n++] = 13;
+    b[this.n++] = 10;
+  }
+
   /** Bulk string of a number's decimal form (e.g. INCRBYFLOAT results, counters). */
   bulkNum(v: number | bigint): void {
     this.bulk(String(v));

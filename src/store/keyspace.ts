@@ -147,6 +147,16 @@ export class Keyspace {
     this.dirty += dirty;
   }
 
+  /** written() for a key known by entry id: the key string is made only if someone needs it. */
+  writtenId(db: Db, id: number, klass: number, event: string): void {
+    if (db.watched !== null || this.events.flags !== 0) {
+      const key = db.dict.keyOf(id);
+      this.modified(db, key);
+      if (this.events.flags !== 0) this.events.notify(klass, event, key, db.id);
+    }
+    this.dirty++;
+  }
+
   get keyCount(): number {
     let n = 0;
     for (const db of this.dbs) n += db.size;

@@ -17,7 +17,7 @@ import type { Value } from "./value.ts";
 
 const CHUNK = 1 << 22;
 /** Strings longer than this stay JS strings (in `objs`), not arena bytes. */
-const BIG_VALUE = 1 << 16;
+export const BIG_VALUE = 1 << 16;
 const HEADER = 8;
 const MIN_SLOTS = 16;
 
