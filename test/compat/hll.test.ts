@@ -183,6 +183,31 @@ describe("commands", () => {
     `);
   });
 
+  test("string commands on HLL values", async () => {
+    await d.same(`
+      PFADD h a b c
+      OBJECT ENCODING h
+      STRLEN h
+      APPEND h x
+      PFCOUNT h
+      PFADD h zz
+      GETRANGE h 0 3
+      SETRANGE h 16 "\\x00"
+      PFCOUNT h
+      PFADD h q w e r t y
+      PFADD d a
+      PFDEBUG TODENSE d
+      STRLEN d
+      APPEND d x
+      PFCOUNT d
+      PFADD big 1 2 3
+      SETRANGE big 16 "\\x80\\x80\\x80"
+      PFCOUNT big
+      PFADD big x
+      PFDEBUG DECODE big
+    `);
+  });
+
   test("cache invalidation and encoding of plain strings", async () => {
     await d.same(`
       PFADD h a b c

@@ -412,6 +412,17 @@ describe("pops and random members", () => {
     `);
   });
 
+  test("ZRANDMEMBER of the whole set (count >= size) is deterministic", async () => {
+    const args: string[] = [];
+    for (let i = 0; i < 300; i++) args.push(String(i % 17), `m${i}`);
+    await d.same([
+      ["ZADD", "z", ...args],
+      ["ZRANDMEMBER", "z", "300"],
+      ["ZRANDMEMBER", "z", "1000", "WITHSCORES"],
+      ["OBJECT", "ENCODING", "z"],
+    ]);
+  });
+
   test("ZRANDMEMBER properties", async () => {
     const c = await RespConn.connect(d.aikv.port);
     await c.call("FLUSHALL");
