@@ -13,7 +13,7 @@ import { N } from "../store/notify.ts";
 import { parseCursor, scanStep } from "../store/scan.ts";
 import type { EncodingLimits, Value } from "../store/value.ts";
 import {
-  asZSet, d2string, lexEnd, lexStart, parseLexRange, parseScoreRange, scoreEnd, scoreStart, ZSet,
+  asZSet, d2string, lexEnd, lexStart, lexGteMin, lexLteMax, lpLexFirst, lpLexLast, lpLexRun, parseLexRange, parseScoreRange, scoreEnd, scoreStart, ZSet,
   ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ZOUT_ADDED, ZOUT_NOP, ZOUT_UPDATED,
   type LexRange, type ScoreRange,
 } from "../store/types/zset.ts";
@@ -344,15 +344,19 @@ function rangeByValue(
   const size = z.size;
   // Rank of the first element to emit, and where it is.
   let rank: number;
-  if (!rev) rank = sr ? scoreStart(z, sr) : lexStart(z, lr!);
+  const lpLex = lr !== null && z.lp;
+  if (lpLex) {
+    rank = rev ? lpLexLast(z, lr) : lpLexFirst(z, lr);
+    if (rank < 0) rank = size; // nothing in range
+  } else if (!rev) rank = sr ? scoreStart(z, sr) : lexStart(z, lr!);
   else rank = (sr ? scoreEnd(z, sr) : lexEnd(z, lr!)) - 1;
   const boundary = rev ? rank + 1 : rank;
   let leaf: ZLeaf | null = null;
   let i = 0;
-  if (offset >= 0 && limit !== 0) {
+  if (offset >= 0 && limit !== 0 && !(lpLex && rank === size)) {
     rank = rev ? rank - offset : rank + offset;
     if (rank >= 0 && rank < size) {
-      if (offset === 0 && t.fl !== null && boundary > 0 && boundary < size && !(lr && (rev ? lr.maxKind : lr.minKind) !== 0)) {
+      if (offset === 0 && !lpLex && t.fl !== null && boundary > 0 && boundary < size && !(lr && (rev ? lr.maxKind : lr.minKind) !== 0)) {
         // The descent that found the bound stopped right there.
         leaf = t.fl;
         i = t.si;
@@ -376,9 +380,7 @@ function rangeByValue(
       if (rev) return sr.minex ? s > sr.min : s >= sr.min;
       return sr.maxex ? s < sr.max : s <= sr.max;
     }
-    const r = lr!;
-    if (rev) return r.minKind < 0 ? true : r.minKind > 0 ? false : r.minex ? m > r.min : m >= r.min;
-    return r.maxKind > 0 ? true : r.maxKind < 0 ? false : r.maxex ? m < r.max : m <= r.max;
+    return rev ? lexGteMin(lr!, m) : lexLteMax(lr!, m);
   };
   const out = c.out;
   const r3 = out.proto === 3;
@@ -456,6 +458,9 @@ function zremrangeGeneric(c: Client, a: Argv, type: number): void {
   } else if (type === SCORE) {
     first = scoreStart(z, srange!);
     n = scoreEnd(z, srange!) - first;
+  } else if (z.lp) {
+    first = lpLexFirst(z, lrange!);
+    n = first < 0 ? 0 : lpLexRun(z, lrange!, first);
   } else {
     first = lexStart(z, lrange!);
     n = lexEnd(z, lrange!) - first;
@@ -1040,6 +1045,11 @@ export const handlers: Handlers = {
     const z = readZ(c, a.str(1));
     if (z === null) {
       c.out.int(0);
+      return;
+    }
+    if (z.lp) {
+      const first = lpLexFirst(z, r);
+      c.out.int(first < 0 ? 0 : lpLexRun(z, r, first));
       return;
     }
     const n = lexEnd(z, r) - lexStart(z, r);

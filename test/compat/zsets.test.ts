@@ -847,6 +847,30 @@ describe("randomized sequences", () => {
   }
 });
 
+describe("lex ranges with mixed scores (listpack-encoded sets scan like Redis's listpack)", () => {
+  for (const seed of [31, 32, 33]) {
+    test(`seed ${seed}`, async () => {
+      const r = rng(seed);
+      const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+      const cmds: Cmd[] = [];
+      for (let i = 0; i < 300; i++) {
+        const x = r();
+        const lim = r() < 0.4 ? ["LIMIT", String(Math.floor(r() * 6) - 1), String(Math.floor(r() * 6) - 2)] : [];
+        if (x < 0.3) cmds.push(["ZADD", "m", pick(["0", "1", "2", "-1", "5"]), pick(MEMBERS)]);
+        else if (x < 0.45) cmds.push(["ZRANGEBYLEX", "m", pick(LEXB), pick(LEXB), ...lim]);
+        else if (x < 0.6) cmds.push(["ZREVRANGEBYLEX", "m", pick(LEXB), pick(LEXB), ...lim]);
+        else if (x < 0.7) cmds.push(["ZLEXCOUNT", "m", pick(LEXB), pick(LEXB)]);
+        else if (x < 0.75) cmds.push(["ZREMRANGEBYLEX", "m", pick(LEXB), pick(LEXB)]);
+        else if (x < 0.85) cmds.push(["ZRANGE", "m", pick(LEXB), pick(LEXB), "BYLEX", ...(r() < 0.5 ? ["REV"] : []), ...lim]);
+        else if (x < 0.92) cmds.push(["ZRANGESTORE", "dst", "m", pick(LEXB), pick(LEXB), "BYLEX", ...(r() < 0.5 ? ["REV"] : []), ...lim]);
+        else cmds.push(["ZRANGE", "m", "0", "-1", "WITHSCORES"]);
+      }
+      cmds.push(["ZRANGE", "dst", "0", "-1", "WITHSCORES"]);
+      await d.same(cmds);
+    });
+  }
+});
+
 describe("big sets", () => {
   test("random ops on a multi-level index", async () => {
     const r = rng(99);

@@ -7,7 +7,7 @@
 import { E, fail } from "../../errors.ts";
 import { fmtG } from "../../util/numbers.ts";
 import { Obj, type EncodingLimits, type Value } from "../value.ts";
-import { ZTree } from "./ztree.ts";
+import { ZTree, type ZLeaf } from "./ztree.ts";
 
 export const ZADD_NX = 1;
 export const ZADD_XX = 2;
@@ -281,4 +281,78 @@ export function lexEnd(z: ZSet, r: LexRange): number {
   if (r.maxKind > 0) return z.size;
   if (r.maxKind < 0) return 0;
   return z.t.countBelow(r.maxex ? 3 : 4, 0, r.max);
+}
+
+// Listpack-encoded sets answer lex ranges the way Redis's listpack code does: by linear scans
+// that assume nothing about scores. With equal scores (the documented use) that is the same
+// as the index search; with mixed scores it keeps small sets answering exactly like Redis.
+
+export function lexGteMin(r: LexRange, m: string): boolean {
+  if (r.minKind < 0) return true;
+  if (r.minKind > 0) return false;
+  return r.minex ? m > r.min : m >= r.min;
+}
+
+export function lexLteMax(r: LexRange, m: string): boolean {
+  if (r.maxKind > 0) return true;
+  if (r.maxKind < 0) return false;
+  return r.maxex ? m < r.max : m <= r.max;
+}
+
+/** zslIsInLexRange's "always empty" test ("-" and "+" are exclusive bounds there). */
+function lexRangeEmpty(r: LexRange): boolean {
+  let cmp: number;
+  if (r.minKind !== 0 && r.minKind === r.maxKind) return true;
+  if (r.minKind < 0 || r.maxKind > 0) cmp = -1;
+  else if (r.minKind > 0 || r.maxKind < 0) cmp = 1;
+  else cmp = r.min < r.max ? -1 : r.min > r.max ? 1 : 0;
+  return cmp > 0 || (cmp === 0 && (r.minex || r.maxex));
+}
+
+function lpLexPossible(z: ZSet, r: LexRange): boolean {
+  if (z.size === 0 || lexRangeEmpty(r)) return false;
+  const t = z.t;
+  if (!lexGteMin(r, t.tail.m[t.tail.m.length - 1]!)) return false;
+  return lexLteMax(r, t.head.m[0]!);
+}
+
+/** zzlFirstInLexRange: rank of the first element >= min if it is also <= max, else -1. */
+export function lpLexFirst(z: ZSet, r: LexRange): number {
+  if (!lpLexPossible(z, r)) return -1;
+  let rank = 0;
+  for (let l: ZLeaf | null = z.t.head; l; l = l.next) {
+    for (let i = 0; i < l.m.length; i++, rank++) {
+      const m = l.m[i]!;
+      if (lexGteMin(r, m)) return lexLteMax(r, m) ? rank : -1;
+    }
+  }
+  return -1;
+}
+
+/** zzlLastInLexRange: rank of the last element <= max if it is also >= min, else -1. */
+export function lpLexLast(z: ZSet, r: LexRange): number {
+  if (!lpLexPossible(z, r)) return -1;
+  let rank = z.size - 1;
+  for (let l: ZLeaf | null = z.t.tail; l; l = l.prev) {
+    for (let i = l.m.length - 1; i >= 0; i--, rank--) {
+      const m = l.m[i]!;
+      if (lexLteMax(r, m)) return lexGteMin(r, m) ? rank : -1;
+    }
+  }
+  return -1;
+}
+
+/** Number of elements from rank `first` on that stay <= the lex max (a listpack walk). */
+export function lpLexRun(z: ZSet, r: LexRange, first: number): number {
+  let leaf: ZLeaf | null = z.t.seek(first);
+  let i = z.t.si;
+  let n = 0;
+  while (leaf !== null && lexLteMax(r, leaf.m[i]!)) {
+    n++;
+    if (++i === leaf.m.length) {
+      leaf = leaf.next;
+      i = 0;
+    }
+  }
+  return n;
 }
