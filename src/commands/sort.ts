@@ -264,6 +264,8 @@ function sortGeneric(c: Client, a: Argv, readonly: boolean): void {
     alpha = true;
     sortby = null;
   }
+  // Redis converts a listpack sorted set to its skiplist form for SORT, for good.
+  if (zset !== null) zset.lp = false;
   let vectorlen = list ? list.length : zset ? zset.size : members ? members.length : 0;
   let start = limitStart < 0 ? 0 : limitStart;
   let end = limitCount < 0 ? vectorlen - 1 : start + limitCount - 1;

@@ -98,6 +98,19 @@ describe("sort", () => {
     `);
   });
 
+  test("SORT leaves a sorted set in the skiplist encoding", async () => {
+    await d.same(`
+      ZADD z 1 a 2 b
+      OBJECT ENCODING z
+      SORT z ALPHA
+      OBJECT ENCODING z
+      ZADD y 1 a
+      SORT_RO y BY nosort
+      OBJECT ENCODING y
+      ZSCAN y 0
+    `);
+  });
+
   test("conversion errors and odd numbers", async () => {
     // Redis never clears errno before SORT's strtod, so an ERANGE sticks until a command that
     // resets it (ZADD's float parsing does): each case starts after such a reset.
