@@ -13,11 +13,37 @@ console.log(`machine: ${machine()}; load average before start: ${require("node:o
 console.log(`dir: ${d.path}; keys: ${N}, key 16 B, value 100 B random, batch ${BATCH}, writeAsync with ${INFLIGHT} in flight, sync "none"`);
 
 const pool = new Rng(7).fill(new Uint8Array(1 << 22));
-const db = Lsm.open(d.path, { sync: "none" });
-const probe = new LagProbe(1);
 // setTimeout, not setImmediate: Bun can run immediates back to back without reaching timers.
 const yieldToLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 
+// Baseline: the same producer without a database, to show how much lag the machine itself adds
+// (other processes, GC, timer granularity) at the time of the run.
+{
+  const probe0 = new LagProbe(1);
+  const wb0 = new WriteBatch(BATCH * 128);
+  const key0 = new Uint8Array(16);
+  const r0 = new Rng(999);
+  let last = performance.now();
+  const n0 = Math.min(N, 2_000_000);
+  for (let i = 0; i < n0; i += BATCH) {
+    wb0.clear();
+    for (let j = i; j < i + BATCH; j++) {
+      r0.fill(key0);
+      const off = (j * 104729) & ((1 << 22) - 128);
+      wb0.put(key0, pool.subarray(off, off + 100));
+    }
+    wb0.encoded();
+    if (performance.now() - last > 1) {
+      await yieldToLoop();
+      last = performance.now();
+    }
+  }
+  const l0 = probe0.stop();
+  console.log(`baseline (producer only, no database, ${n0} keys): event loop lag max ${fmt(l0.max, 2)} ms, p99 ${fmt(l0.p99, 2)} ms, ticks > 5 ms: ${l0.over5ms} of ${l0.samples}`);
+}
+
+const db = Lsm.open(d.path, { sync: "none", backgroundNice: Number(process.env.AIKV_BG_NICE ?? 10) });
+const probe = new LagProbe(1);
 const t0 = performance.now();
 const keyRng = new Rng(12345);
 const inflight: Promise<void>[] = [];

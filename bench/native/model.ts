@@ -20,7 +20,7 @@ console.log(`machine: ${machine()}`);
 const d = scratchDir("model");
 const t = performance.now();
 try {
-  const r = await runModel(d.path, seed, ops, options);
+  const r = await runModel(d.path, seed, ops, options, Infinity, (op) => console.log(`  ${op} ops, ${((performance.now() - t) / 1000).toFixed(0)} s`));
   console.log(`ok: seed ${seed}, ${r.ops} ops in ${((performance.now() - t) / 1000).toFixed(1)} s: ${r.checks} checks, ${r.reopens} reopens, ${r.flushes} flushes, ${r.compactions} compactions, ${r.finalKeys} keys at the end`);
 } finally {
   d.cleanup();

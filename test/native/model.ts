@@ -79,7 +79,7 @@ class SortedModel {
   }
 }
 
-export async function runModel(dir: string, seed: number, ops: number, options: LsmOptions, maxMs = Infinity): Promise<ModelResult> {
+export async function runModel(dir: string, seed: number, ops: number, options: LsmOptions, maxMs = Infinity, onProgress?: (op: number) => void): Promise<ModelResult> {
   const deadline = performance.now() + maxMs;
   const rng = new Rng(seed);
   const model = new SortedModel();
@@ -105,6 +105,7 @@ export async function runModel(dir: string, seed: number, ops: number, options: 
   let op = 0;
   for (; op < ops; op++) {
     if ((op & 63) === 0 && performance.now() > deadline) break;
+    if (onProgress !== undefined && op % 10_000 === 0 && op > 0) onProgress(op);
     const r = rng.below(1000);
     if (r < 400) {
       const wb = new WriteBatch();
