@@ -363,7 +363,7 @@ export const handlers: Handlers = {
     // The hot path: find the key by its bytes and copy the value bytes straight into the reply.
     const db = c.db;
     const id = db.lookupArg(a, 1);
-    db.countRead(id, () => a.str(1));
+    db.countReadArg(id, a, 1);
     if (id < 0) return c.out.nil();
     const t = db.dict;
     const buf = t.valueBytes(id);
@@ -460,7 +460,7 @@ export const handlers: Handlers = {
     c.out.arr(a.argc - 1);
     for (let j = 1; j < a.argc; j++) {
       const id = db.lookupArg(a, j);
-      db.countRead(id, () => a.str(j));
+      db.countReadArg(id, a, j);
       if (id < 0) {
         c.out.nil();
         continue;

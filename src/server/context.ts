@@ -106,6 +106,8 @@ export class Server {
     pubsubCounts: null as (() => { channels: number; patterns: number; shard: number }) | null,
   };
   shuttingDown = false;
+  /** performance.now() at the last command boundary (see call() in dispatch.ts) */
+  clock = performance.now();
   /** Version of the loaded native addon, or "" when it is not loaded. */
   nativeVersion = "";
   role: "master" | "replica" = "master";
@@ -267,6 +269,7 @@ export class Server {
   /** Periodic work: active expiry (25% of a tick at most), idle client timeouts, hooks. */
   private cron(): void {
     this.sampleOps();
+    this.ks.clockOffset = Date.now() - performance.now();
     const budget = (1000 / this.hz) * 0.25;
     this.ks.activeExpireCycle(budget);
     // Reclaim arena space of overwritten/deleted values, a bounded slice per tick.

@@ -73,7 +73,6 @@ export function resolve(srv: Server, c: Client, a: Argv): Command | null {
 
 export function processCommand(c: Client, a: Argv): void {
   const srv = c.srv;
-  srv.ks.tick();
   const cmd = resolve(srv, c, a);
   if (cmd === null) return;
   const f = cmd.flags;
@@ -113,7 +112,9 @@ export function call(c: Client, cmd: Command, a: Argv): void {
   const mark = out.n;
   const dirty = ks.dirty;
   c.lastCmd = cmd.name;
-  const start = performance.now();
+  // One clock read per command: a command's time runs from the previous reading (the batch
+  // start or the previous command's end); nested calls (EXEC, scripts) nest correctly.
+  const start = srv.clock;
   try {
     cmd.handler!(c, a);
   } catch (e) {
@@ -125,7 +126,9 @@ export function call(c: Client, cmd: Command, a: Argv): void {
     out.error(e instanceof ReplyError ? e.reply : `ERR internal error running '${cmd.name}': ${(e as Error)?.message ?? e}`);
     cmd.failed++;
   }
-  const elapsed = (performance.now() - start) * 1000;
+  const end = performance.now();
+  srv.clock = end;
+  const elapsed = (end - start) * 1000;
   const us = Math.round(elapsed);
   cmd.calls++;
   cmd.usec += us;

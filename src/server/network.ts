@@ -115,6 +115,9 @@ export class Network {
     const p = c.parser;
     const lim = this.lim;
     lim.maxBulk = srv.limits.maxBulk;
+    const t = performance.now();
+    srv.clock = t;
+    srv.ks.setNow(srv.ks.clockOffset + t);
     for (;;) {
       if (c.flags & (CF.BLOCKED | CF.CLOSE_AFTER_REPLY | CF.CLOSE_ASAP)) break;
       if (c.pendingBytes > PAUSE_OUTPUT) {

@@ -82,10 +82,18 @@ export class Db {
   }
 
   /** Counts a read's hit or miss (and the keymiss event). */
-  countRead(id: number, key: string | (() => string)): void {
+  countRead(id: number, key: string): void {
     if (id < 0) {
       this.ks.stats.misses++;
-      if (this.ks.events.flags !== 0) this.ks.notify(N.KEY_MISS, "keymiss", typeof key === "string" ? key : key(), this.id);
+      if (this.ks.events.flags !== 0) this.ks.notify(N.KEY_MISS, "keymiss", key, this.id);
+    } else this.ks.stats.hits++;
+  }
+
+  /** countRead() for a key given as argument `i` (the key string is made only for events). */
+  countReadArg(id: number, a: Argv, i: number): void {
+    if (id < 0) {
+      this.ks.stats.misses++;
+      if (this.ks.events.flags !== 0) this.ks.notify(N.KEY_MISS, "keymiss", a.str(i), this.id);
     } else this.ks.stats.hits++;
   }
 

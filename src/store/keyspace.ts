@@ -54,10 +54,22 @@ export class Keyspace {
     this.tick();
   }
 
-  /** Refreshes the command clock unless frozen. */
+  /**
+   * Refreshes the command clock unless frozen. Reading a clock costs ~100 ns in Bun, so the
+   * network loop refreshes it once per batch of commands (setNow), not per command; the
+   * monotonic clock plus an offset re-read from the wall clock each cron tick stands in for
+   * Date.now().
+   */
   tick(): void {
+    this.setNow(this.clockOffset + performance.now());
+  }
+
+  /** Wall-clock ms minus performance.now(), refreshed by the cron (follows clock changes). */
+  clockOffset = Date.now() - performance.now();
+
+  setNow(ms: number): void {
     if (this.frozen) return;
-    this.now = Date.now();
+    this.now = Math.floor(ms);
     this.lruClock = Math.floor(this.now / 1000) & 0xffffff;
   }
 

@@ -376,6 +376,9 @@ export class KeyTable {
     if (typeof v === "string") {
       if (n < 32) for (let i = 0; i < n; i++) b[o + i] = v.charCodeAt(i);
       else b.latin1Write(v, o, n);
+    } else if (n <= 64) {
+      // A loop beats creating a subarray view for short values.
+      for (let i = 0; i < n; i++) b[o + i] = v[from + i]!;
     } else b.set(from === 0 && v.length === n ? v : v.subarray(from, from + n), o);
     this.vl[id] = n;
     this.objs[id] = undefined;
