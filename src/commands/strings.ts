@@ -195,6 +195,44 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   c.out.ascii(`:${result}\r\n`);
 }
 
+/**
+ * INCR family on a small integer already stored as key-table bytes: parse and rewrite the
+ * digits in place. Returns false to fall back to the general path (missing key, other
+ * encodings, invalid or large numbers), which then replies exactly as Redis.
+ */
+function incrFast(c: Client, a: Argv, incr: number): boolean {
+  const db = c.db;
+  const t = db.dict;
+  const id = db.lookupArg(a, 1);
+  if (id < 0) return false;
+  const buf = t.valueBytes(id);
+  if (buf === null) return false;
+  const n = t.valueLength(id);
+  if (n === 0 || n > 15) return false;
+  let i = t.vOff;
+  const end = i + n;
+  let neg = false;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+    if (i === end) return false;
+  }
+  if (buf[i] === 48 && (end - i > 1 || neg)) return false;
+  let cur = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return false;
+    cur = cur * 10 + d;
+  }
+  const sum = (neg ? -cur : cur) + incr;
+  if (sum > SAFE || sum < -SAFE) return false;
+  const text = String(sum);
+  t.setStringValue(id, text, text.length);
+  c.srv.ks.writtenId(db, id, N.STRING, "incrby");
+  c.out.int(sum);
+  return true;
+}
+
 /** Stores an INCR result (keeping the TTL) and signals the write. */
 function store(c: Client, key: string, old: string | StrBuf | undefined, result: string): void {
   const db = c.db;
@@ -509,15 +547,16 @@ export const handlers: Handlers = {
   },
 
   incr(c, a) {
-    incrDecr(c, a.str(1), 1);
+    if (!incrFast(c, a, 1)) incrDecr(c, a.str(1), 1);
   },
 
   decr(c, a) {
-    incrDecr(c, a.str(1), -1);
+    if (!incrFast(c, a, -1)) incrDecr(c, a.str(1), -1);
   },
 
   incrby(c, a) {
-    incrDecr(c, a.str(1), int64Arg(a, 2));
+    const n = int64Arg(a, 2);
+    if (typeof n !== "number" || !incrFast(c, a, n)) incrDecr(c, a.str(1), n);
   },
 
   decrby(c, a) {
