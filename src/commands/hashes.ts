@@ -119,8 +119,10 @@ function hrandWithCount(c: Client, a: Argv): void {
     for (const f of h.m.keys()) pair(f);
     return;
   }
-  const keys = [...h.m.keys()];
-  for (const i of sampleDistinct(size, n)) pair(keys[i]!);
+  if (n * 3 > size || size < 64) {
+    const keys = [...h.m.keys()];
+    for (const i of sampleDistinct(size, n)) pair(keys[i]!);
+  } else for (const i of sampleDistinct(size, n)) pair(h.fieldAt(i));
 }
 
 /** HSCAN/SSCAN/ZSCAN options: [count, pattern or null]. */

@@ -107,6 +107,11 @@ describe("ListObj", () => {
         if (step % 500 === 0) {
           expect(listArray(l)).toEqual(m);
           expect(l.first()).toBe(m[0]);
+          // byte accounting: the list total and the per-chunk sums agree with the elements
+          const inner = l as unknown as { payload: number; ring: ({ bytes: number; s: number; e: number } | undefined)[] };
+          const total = m.reduce((n, x) => n + x.length, 0);
+          expect(inner.payload).toBe(total);
+          expect(inner.ring.reduce((n, ch) => n + (ch ? ch.bytes : 0), 0)).toBe(total);
           expect(l.last()).toBe(m[m.length - 1]);
           if (m.length) {
             expect(l.indexOf(m[m.length >> 1]!)).toBe(m.indexOf(m[m.length >> 1]!));

@@ -95,6 +95,11 @@ export class HashObj extends Obj {
       let k = Math.floor(Math.random() * n);
       for (const f of this.m.keys()) if (k-- === 0) return f;
     }
+    return this.fieldAt(Math.floor(Math.random() * n));
+  }
+
+  /** The field at position i of the random-access index (built on first use), 0 <= i < size. */
+  fieldAt(i: number): string {
     if (this.idx === null) {
       this.idx = new Map();
       this.keys = [];
@@ -103,6 +108,6 @@ export class HashObj extends Obj {
         this.keys.push(f);
       }
     }
-    return this.keys![Math.floor(Math.random() * n)]!;
+    return this.keys![i]!;
   }
 }

@@ -14,6 +14,8 @@ class Chunk {
   a: (string | undefined)[];
   s: number;
   e: number;
+  /** payload bytes of the elements held */
+  bytes = 0;
   /** a chunk filled from the left starts at the right end, and the other way round */
   constructor(fromLeft: boolean) {
     this.a = new Array<string | undefined>(CHUNK);
@@ -95,12 +97,14 @@ export class ListObj extends Obj {
     if (ch === null || ch.s === 0) {
       if (ch !== null && ch.n === 0) {
         ch.s = ch.e = CHUNK;
+        ch.bytes = 0;
       } else {
         ch = new Chunk(true);
         this.insertChunk(0, ch);
       }
     }
     ch.a[--ch.s] = v;
+    ch.bytes += v.length;
     this.length++;
     this.payload += v.length;
   }
@@ -110,12 +114,14 @@ export class ListObj extends Obj {
     if (ch === null || ch.e === CHUNK) {
       if (ch !== null && ch.n === 0) {
         ch.s = ch.e = 0;
+        ch.bytes = 0;
       } else {
         ch = new Chunk(false);
         this.insertChunk(this.nc, ch);
       }
     }
     ch.a[ch.e++] = v;
+    ch.bytes += v.length;
     this.length++;
     this.payload += v.length;
   }
@@ -125,6 +131,7 @@ export class ListObj extends Obj {
     const ch = this.chunk(0);
     const v = ch.a[ch.s]!;
     ch.a[ch.s++] = undefined;
+    ch.bytes -= v.length;
     this.length--;
     this.payload -= v.length;
     if (ch.n === 0) this.dropFirstChunk();
@@ -136,6 +143,7 @@ export class ListObj extends Obj {
     const ch = this.chunk(this.nc - 1);
     const v = ch.a[--ch.e]!;
     ch.a[ch.e] = undefined;
+    ch.bytes -= v.length;
     this.length--;
     this.payload -= v.length;
     if (ch.n === 0) this.dropLastChunk();
@@ -198,7 +206,9 @@ export class ListObj extends Obj {
   set(i: number, v: string): void {
     this.locate(i);
     const ch = this.chunk(this.lc);
-    this.payload += v.length - ch.a[this.lo]!.length;
+    const d = v.length - ch.a[this.lo]!.length;
+    this.payload += d;
+    ch.bytes += d;
     ch.a[this.lo] = v;
   }
 
@@ -268,6 +278,8 @@ export class ListObj extends Obj {
       }
       nch.e = CHUNK - half;
       ch.e = half;
+      for (let k = 0; k < nch.e; k++) nch.bytes += nch.a[k]!.length;
+      ch.bytes -= nch.bytes;
       this.insertChunk(this.lc + 1, nch);
       if (o >= half) {
         ch = nch;
@@ -284,6 +296,7 @@ export class ListObj extends Obj {
       a[o - 1] = v;
       ch.s--;
     }
+    ch.bytes += v.length;
     this.length++;
     this.payload += v.length;
   }
@@ -323,6 +336,7 @@ export class ListObj extends Obj {
           a[w++] = x;
         }
         for (let k = w; k < ch.e; k++) a[k] = undefined;
+        ch.bytes -= (ch.e - w) * v.length;
         ch.e = w;
       }
     } else {
@@ -340,6 +354,7 @@ export class ListObj extends Obj {
           a[--w] = x;
         }
         for (let k = ch.s; k < w; k++) a[k] = undefined;
+        ch.bytes -= (w - ch.s) * v.length;
         ch.s = w;
       }
     }
@@ -361,13 +376,15 @@ export class ListObj extends Obj {
       const ch = this.chunk(0);
       const n = ch.n;
       if (n <= left) {
-        for (let k = ch.s; k < ch.e; k++) this.payload -= ch.a[k]!.length;
+        this.payload -= ch.bytes;
         this.length -= n;
         left -= n;
         this.dropFirstChunk();
       } else {
         for (let k = 0; k < left; k++) {
-          this.payload -= ch.a[ch.s]!.length;
+          const len = ch.a[ch.s]!.length;
+          this.payload -= len;
+          ch.bytes -= len;
           ch.a[ch.s++] = undefined;
         }
         this.length -= left;
@@ -378,13 +395,15 @@ export class ListObj extends Obj {
       const ch = this.chunk(this.nc - 1);
       const n = ch.n;
       if (n <= right) {
-        for (let k = ch.s; k < ch.e; k++) this.payload -= ch.a[k]!.length;
+        this.payload -= ch.bytes;
         this.length -= n;
         right -= n;
         this.dropLastChunk();
       } else {
         for (let k = 0; k < right; k++) {
-          this.payload -= ch.a[ch.e - 1]!.length;
+          const len = ch.a[ch.e - 1]!.length;
+          this.payload -= len;
+          ch.bytes -= len;
           ch.a[--ch.e] = undefined;
         }
         this.length -= right;
