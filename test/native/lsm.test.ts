@@ -133,6 +133,28 @@ describe("Lsm basics", () => {
     db.close();
   });
 
+  test("writeAsync: settles in order, close commits what is queued, keeps the process alive", async () => {
+    const d = dir("writeasync");
+    const db = Lsm.open(d);
+    const order: number[] = [];
+    const ps = Array.from({ length: 50 }, (_, i) => db.writeAsync(new WriteBatch().put(b(`k${i}`), b(String(i)))).then(() => order.push(i)));
+    ps.push(db.writeAsync(new WriteBatch()).then(() => order.push(-1))); // empty batch
+    db.close(); // commits the queue, then settles every promise
+    await Promise.all(ps);
+    expect(order.filter((x) => x >= 0)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(() => db.writeAsync(new WriteBatch().put(b("x"), b("y")))).toThrow(/closed/);
+    const db2 = Lsm.open(d);
+    expect(str(db2.get(b("k49")))).toBe("49");
+    db2.close();
+    // A pending writeAsync keeps the event loop alive until it settles, and only until then.
+    const script = `const { Lsm, WriteBatch } = require(${JSON.stringify(join(import.meta.dir, "../../src/native/index.ts"))});
+      const db = Lsm.open(${JSON.stringify(join(d, "child"))});
+      db.writeAsync(new WriteBatch().put(new Uint8Array([1]), new Uint8Array([2]))).then(() => console.log("settled", db.get(new Uint8Array([1]))[0]));`;
+    const child = Bun.spawnSync(["bun", "-e", script], { timeout: 20_000 });
+    expect(child.stdout.toString().trim()).toBe("settled 2");
+    expect(child.exitCode).toBe(0);
+  });
+
   test("expiry compaction filter hides and drops expired values", async () => {
     const d = dir("expiry");
     const db = Lsm.open(d, { compactionFilter: "expiry" });

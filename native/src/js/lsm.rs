@@ -6,11 +6,12 @@ use super::env_state;
 use super::util::{check, panic_message, split_keys, string_value, uint_value, Ctx, ExternalTag, JsError, JsResult};
 use crate::lsm::{self, Compression, Db, DbInner, DbIterator, IterOptions, Options, SyncMode};
 use crate::napi::*;
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -18,6 +19,147 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 pub struct DbHandle {
     db: Mutex<Option<Db>>,
+    /// Created by the first writeAsync.
+    writes: Mutex<Option<Arc<AsyncWrites>>>,
+}
+
+/// N-API pointer moved between threads only where N-API allows it (deferreds stay on the JS
+/// thread; a threadsafe function may be called from any thread).
+#[derive(Clone, Copy)]
+struct SendPtr(*mut c_void);
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+/// writeAsync plumbing: the DB's writer thread commits queued batches and calls the commit
+/// listener, which queues (at most one pending) call of a threadsafe function; that call runs
+/// on the JS thread and settles every promise whose ticket is committed. No worker thread
+/// blocks per in-flight write.
+struct AsyncWrites {
+    db: Arc<DbInner>,
+    /// (ticket, deferred) in ticket order; only touched on the JS thread.
+    pending: Mutex<VecDeque<(u64, SendPtr)>>,
+    tsfn: AtomicPtr<c_void>,
+    /// A threadsafe-function call is queued and has not run yet.
+    notified: AtomicBool,
+    /// The tsfn keeps the event loop alive (only while promises are pending).
+    refed: AtomicBool,
+}
+
+impl AsyncWrites {
+    fn tsfn(&self) -> napi_threadsafe_function {
+        self.tsfn.load(Ordering::Acquire)
+    }
+
+    /// Any thread: ask the JS thread to settle committed promises.
+    fn notify(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // SAFETY: the tsfn stays valid until released, which happens only after the
+            // listener that calls this has been removed (close / handle drop).
+            unsafe { napi_call_threadsafe_function(self.tsfn(), ptr::null_mut(), NAPI_TSFN_NONBLOCKING) };
+        }
+    }
+
+    /// JS thread: resolve (or reject) every pending promise whose ticket is committed; with
+    /// `all`, also reject the ones that never will be (the database is closed).
+    unsafe fn settle(&self, env: napi_env, all: bool) {
+        let (committed, failed) = self.db.commit_status();
+        let mut pending = lock(&self.pending);
+        while let Some(&(ticket, deferred)) = pending.front() {
+            if ticket > committed && !all {
+                break;
+            }
+            pending.pop_front();
+            let err = match &failed {
+                Some((from, e)) if ticket >= *from => Some(JsError::from(e.clone())),
+                _ if ticket > committed => Some(JsError::from(lsm::Error::closed())),
+                _ => None,
+            };
+            match err {
+                None => {
+                    let mut u = ptr::null_mut();
+                    napi_get_undefined(env, &mut u);
+                    napi_resolve_deferred(env, deferred.0, u);
+                }
+                Some(e) => {
+                    if let Ok(v) = make_error(env, &e) {
+                        napi_reject_deferred(env, deferred.0, v);
+                    }
+                }
+            }
+        }
+        if pending.is_empty() && self.refed.swap(false, Ordering::AcqRel) {
+            napi_unref_threadsafe_function(env, self.tsfn());
+        }
+    }
+}
+
+unsafe extern "C" fn writes_call_js(env: napi_env, _js_cb: napi_value, context: *mut c_void, _data: *mut c_void) {
+    if env.is_null() || context.is_null() {
+        return; // the environment is being torn down
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let w = &*(context as *const AsyncWrites);
+        w.notified.store(false, Ordering::Release);
+        w.settle(env, false);
+    }));
+}
+
+unsafe extern "C" fn writes_finalize(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // Drops the reference the threadsafe function held (see async_writes).
+    let _ = catch_unwind(|| drop(Arc::from_raw(data as *const AsyncWrites)));
+}
+
+/// The handle's AsyncWrites, created with its threadsafe function on first use.
+fn async_writes(c: &Ctx, h: &DbHandle, db: &Arc<DbInner>) -> JsResult<Arc<AsyncWrites>> {
+    let mut g = lock(&h.writes);
+    if let Some(w) = g.as_ref() {
+        return Ok(w.clone());
+    }
+    let w = Arc::new(AsyncWrites {
+        db: db.clone(),
+        pending: Mutex::new(VecDeque::new()),
+        tsfn: AtomicPtr::new(ptr::null_mut()),
+        notified: AtomicBool::new(false),
+        refed: AtomicBool::new(false),
+    });
+    let ctx = Arc::into_raw(w.clone()) as *mut c_void;
+    let name = string_value(c.env, "aikv.lsm.writeAsync")?;
+    let mut tsfn = ptr::null_mut();
+    // SAFETY: `ctx` is an owned Arc reference handed to the tsfn; writes_finalize takes it back.
+    let st = unsafe { napi_create_threadsafe_function(c.env, ptr::null_mut(), ptr::null_mut(), name, 0, 1, ctx, Some(writes_finalize), ctx, Some(writes_call_js), &mut tsfn) };
+    if st != NAPI_OK {
+        drop(unsafe { Arc::from_raw(ctx as *const AsyncWrites) });
+        return Err(JsError::napi("napi_create_threadsafe_function", st));
+    }
+    w.tsfn.store(tsfn, Ordering::Release);
+    // Only pending promises keep the process alive.
+    check(unsafe { napi_unref_threadsafe_function(c.env, tsfn) }, "napi_unref_threadsafe_function")?;
+    let weak: Weak<AsyncWrites> = Arc::downgrade(&w);
+    db.set_commit_listener(Some(Arc::new(move || {
+        if let Some(w) = weak.upgrade() {
+            w.notify();
+        }
+    })));
+    *g = Some(w.clone());
+    Ok(w)
+}
+
+impl Drop for DbHandle {
+    /// Garbage-collected without close(): close the database, then let the threadsafe function
+    /// settle whatever promises are still pending (it runs on the JS thread later).
+    fn drop(&mut self) {
+        let db = self.db.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(db) = db {
+            db.set_commit_listener(None);
+            drop(db);
+        }
+        if let Some(w) = self.writes.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+            w.notified.store(false, Ordering::Release);
+            w.notify();
+            // SAFETY: releasing from a finalizer is allowed; queued calls still run first.
+            unsafe { napi_release_threadsafe_function(w.tsfn(), NAPI_TSFN_RELEASE) };
+        }
+    }
 }
 
 impl ExternalTag for DbHandle {
@@ -196,7 +338,7 @@ pub unsafe extern "C" fn open(env: napi_env, info: napi_callback_info) -> napi_v
         let opts = parse_options(c, c.arg(1))?;
         let db = Db::open(&dir, opts)?;
         env_state(c.env).register(db.inner());
-        c.new_external(DbHandle { db: Mutex::new(Some(db)) })
+        c.new_external(DbHandle { db: Mutex::new(Some(db)), writes: Mutex::new(None) })
     })
 }
 
@@ -205,9 +347,23 @@ pub unsafe extern "C" fn close(env: napi_env, info: napi_callback_info) -> napi_
     super::util::entry(env, info, |c| {
         let h = c.external::<DbHandle>(0, "db")?;
         let db = lock(&h.db).take();
-        if let Some(db) = db {
-            db.close()?;
+        let r = match &db {
+            Some(db) => {
+                let r = db.close();
+                db.set_commit_listener(None);
+                r
+            }
+            None => Ok(()),
+        };
+        drop(db);
+        // Every queued write was committed by close(): settle the promises now.
+        if let Some(w) = lock(&h.writes).take() {
+            unsafe {
+                w.settle(c.env, true);
+                napi_release_threadsafe_function(w.tsfn(), NAPI_TSFN_RELEASE);
+            }
         }
+        r?;
         c.undefined()
     })
 }
@@ -327,7 +483,6 @@ pub unsafe extern "C" fn stats(env: napi_env, info: napi_callback_info) -> napi_
 // ------------------------------------------------------------------ async work
 
 enum Task {
-    Commit(Arc<DbInner>, u64),
     Flush(Arc<DbInner>),
     CompactRange(Arc<DbInner>, Option<Vec<u8>>, Option<Vec<u8>>),
     WaitIdle(Arc<DbInner>),
@@ -344,7 +499,6 @@ unsafe extern "C" fn job_execute(_env: napi_env, data: *mut c_void) {
     // Worker thread: no N-API calls allowed here.
     let job = &mut *(data as *mut AsyncJob);
     let r = catch_unwind(AssertUnwindSafe(|| match &job.task {
-        Task::Commit(db, t) => db.commit(*t),
         Task::Flush(db) => db.flush(),
         Task::CompactRange(db, s, e) => db.compact_range(s.as_deref(), e.as_deref()),
         Task::WaitIdle(db) => db.wait_idle(),
@@ -413,14 +567,29 @@ fn queue_job(c: &Ctx, task: Task) -> JsResult<napi_value> {
 }
 
 /// lsmWriteAsync(handle, batch, sync) -> Promise<void>. The batch is queued synchronously (so
-/// call order is commit order); the commit, including any write stall, happens off-thread.
+/// call order is commit order); the DB's writer thread commits it, including any write stall,
+/// and the promise settles on the JS thread once it is durable per the sync mode and visible.
 pub unsafe extern "C" fn write_async(env: napi_env, info: napi_callback_info) -> napi_value {
     super::util::entry(env, info, |c| {
+        let h = c.external::<DbHandle>(0, "db")?;
         let db = db_of(c)?;
         let rep = c.bytes(1, "batch")?.to_vec();
         let sync = c.opt_bool(2, "sync")?;
-        let ticket = db.enqueue(rep, sync)?;
-        queue_job(c, Task::Commit(db, ticket))
+        let w = async_writes(c, h, &db)?;
+        let ticket = db.enqueue(rep, sync, true)?;
+        let mut deferred = ptr::null_mut();
+        let mut promise = ptr::null_mut();
+        check(napi_create_promise(c.env, &mut deferred, &mut promise), "napi_create_promise")?;
+        if ticket == 0 {
+            // Empty batch: nothing to commit.
+            napi_resolve_deferred(c.env, deferred, c.undefined()?);
+            return Ok(promise);
+        }
+        lock(&w.pending).push_back((ticket, SendPtr(deferred)));
+        if !w.refed.swap(true, Ordering::AcqRel) {
+            check(napi_ref_threadsafe_function(c.env, w.tsfn()), "napi_ref_threadsafe_function")?;
+        }
+        Ok(promise)
     })
 }
 

@@ -117,6 +117,11 @@ pub struct DbInner {
     bg_cv: Condvar,
     queue: Mutex<WriteQueue>,
     queue_cv: Condvar,
+    /// Wakes the writer thread when an asynchronous write is queued.
+    writer_cv: Condvar,
+    /// Called (on the committing thread) after every write group is published; the binding
+    /// uses it to settle writeAsync promises on the JS thread.
+    commit_listener: Mutex<Option<CommitListener>>,
     writer: Mutex<Option<LogWriter>>,
     manifest: Mutex<Option<Manifest>>,
     compaction_lock: Mutex<()>,
@@ -128,6 +133,8 @@ pub struct DbInner {
     threads: Mutex<Vec<JoinHandle<()>>>,
     stats: Stats,
 }
+
+pub type CommitListener = Arc<dyn Fn() + Send + Sync>;
 
 /// What a read needs: memtable, immutable memtable, version, and the sequence to read at.
 type ReadView = (Arc<MemTable>, Option<Arc<MemTable>>, Arc<Version>, u64);
@@ -211,6 +218,7 @@ impl Db {
         let spawn = |name: &str, f: fn(Arc<DbInner>), db: Arc<DbInner>| {
             std::thread::Builder::new().name(name.to_string()).spawn(move || f(db)).map_err(|e| Error::io("spawn background thread", e))
         };
+        threads.push(spawn("aikv-writer", DbInner::writer_loop, inner.clone())?);
         threads.push(spawn("aikv-flush", DbInner::flush_loop, inner.clone())?);
         threads.push(spawn("aikv-compact", DbInner::compaction_loop, inner.clone())?);
         if inner.opts.sync == SyncMode::Periodic {
@@ -399,6 +407,8 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
         bg_cv: Condvar::new(),
         queue: Mutex::new(WriteQueue { pending: VecDeque::new(), next_ticket: 1, committed: 0, leader: false, failed_from: None }),
         queue_cv: Condvar::new(),
+        writer_cv: Condvar::new(),
+        commit_listener: Mutex::new(None),
         writer: Mutex::new(Some(wal)),
         manifest: Mutex::new(Some(manifest)),
         compaction_lock: Mutex::new(()),
@@ -452,7 +462,9 @@ impl DbInner {
     /// Queues an encoded batch (batch.rs format) and returns its ticket. Queue order is commit
     /// order, so batches submitted from the JS thread apply in call order even when they are
     /// committed from worker threads.
-    pub fn enqueue(&self, rep: Vec<u8>, sync: bool) -> Result<u64> {
+    /// With `background`, the writer thread commits it (see `writer_loop`); otherwise the
+    /// caller must call `commit(ticket)`.
+    pub fn enqueue(&self, rep: Vec<u8>, sync: bool, background: bool) -> Result<u64> {
         self.check_open()?;
         let n = batch::validate(&rep)?;
         if n == 0 {
@@ -469,6 +481,10 @@ impl DbInner {
         let ticket = q.next_ticket;
         q.next_ticket += 1;
         q.pending.push_back(Pending { ticket, rep, sync });
+        drop(q);
+        if background {
+            self.writer_cv.notify_one();
+        }
         Ok(ticket)
     }
 
@@ -522,13 +538,54 @@ impl DbInner {
                 q.committed = q.committed.max(last.ticket);
             }
             q.leader = false;
+            drop(q);
             self.queue_cv.notify_all();
+            self.notify_commit_listener();
+            q = lock(&self.queue);
         }
     }
 
     pub fn write(&self, rep: Vec<u8>, sync: bool) -> Result<()> {
-        let t = self.enqueue(rep, sync)?;
+        let t = self.enqueue(rep, sync, false)?;
         self.commit(t)
+    }
+
+    /// (highest committed ticket, first failed ticket and its error).
+    pub fn commit_status(&self) -> (u64, Option<(u64, Error)>) {
+        let q = lock(&self.queue);
+        (q.committed, q.failed_from.clone())
+    }
+
+    pub fn set_commit_listener(&self, l: Option<CommitListener>) {
+        *lock(&self.commit_listener) = l;
+    }
+
+    fn notify_commit_listener(&self) {
+        let l = lock(&self.commit_listener).clone();
+        if let Some(l) = l {
+            l();
+        }
+    }
+
+    /// Commits asynchronously queued batches, so no JS-facing thread has to wait for a write
+    /// group (and no worker thread sits blocked per in-flight write).
+    fn writer_loop(self: Arc<Self>) {
+        loop {
+            let last = {
+                let mut q = lock(&self.queue);
+                loop {
+                    if let Some(p) = q.pending.back() {
+                        break p.ticket;
+                    }
+                    if self.shutdown.load(Ordering::Acquire) {
+                        return;
+                    }
+                    q = self.writer_cv.wait(q).unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            // Errors are recorded per ticket (failed_from) and reported through the listener.
+            let _ = self.commit(last);
+        }
     }
 
     fn write_group(&self, group: &mut [Pending]) -> Result<()> {
@@ -1139,6 +1196,10 @@ impl DbInner {
         {
             let _st = lock(&self.state);
             self.bg_cv.notify_all();
+        }
+        {
+            let _q = lock(&self.queue);
+            self.writer_cv.notify_all();
         }
         let threads = std::mem::take(&mut *lock(&self.threads));
         for t in threads {

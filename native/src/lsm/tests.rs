@@ -440,8 +440,9 @@ fn expiry_filter_hides_and_drops_expired_values() {
     let db = Db::open(d.path(), opts).unwrap();
     assert_eq!(db.get(&key(0), None).unwrap(), None);
     assert_eq!(db.get(&key(1), None).unwrap().unwrap()[9..], b"live"[..]);
-    // Nothing of the expired payloads remains on disk.
+    // Nothing of the expired payloads remains on disk (close unlinks the obsolete tables).
     db.compact_range(None, None).unwrap();
+    drop(db);
     let total: u64 = files_with_ext(d.path(), "sst").iter().map(|p| std::fs::metadata(p).unwrap().len()).sum();
     assert!(total < 1500 * 200, "expired data still on disk: {total} bytes");
 }
@@ -495,11 +496,26 @@ fn concurrent_writers_group_commit_in_order() {
         assert_eq!(db.get(format!("last{t}").as_bytes(), None).unwrap(), Some(299u64.to_le_bytes().to_vec()));
     }
     // Tickets are committed in queue order even when another thread leads.
-    let t1 = db.enqueue(WriteBatch::new().put(b"order", b"1").rep().to_vec(), false).unwrap();
-    let t2 = db.enqueue(WriteBatch::new().put(b"order", b"2").rep().to_vec(), false).unwrap();
+    let t1 = db.enqueue(WriteBatch::new().put(b"order", b"1").rep().to_vec(), false, false).unwrap();
+    let t2 = db.enqueue(WriteBatch::new().put(b"order", b"2").rep().to_vec(), false, false).unwrap();
     db.commit(t2).unwrap();
     db.commit(t1).unwrap();
     assert_eq!(db.get(b"order", None).unwrap(), Some(b"2".to_vec()));
+    // Background commits by the writer thread, reported through the listener.
+    let seen = std::sync::Arc::new(AtomicU64::new(0));
+    let s2 = seen.clone();
+    db.set_commit_listener(Some(std::sync::Arc::new(move || {
+        s2.fetch_add(1, Ordering::Relaxed);
+    })));
+    let mut last = 0;
+    for i in 0..100u64 {
+        last = db.enqueue(WriteBatch::new().put(b"bg", &i.to_le_bytes()).rep().to_vec(), false, true).unwrap();
+    }
+    while db.commit_status().0 < last {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(seen.load(Ordering::Relaxed) >= 1);
+    assert_eq!(db.get(b"bg", None).unwrap(), Some(99u64.to_le_bytes().to_vec()));
 }
 
 /// Small deterministic PRNG (xorshift*), so failures reproduce from the printed seed.
