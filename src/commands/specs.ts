@@ -7,6 +7,7 @@ export const SPECS: SpecTable = {
   // ---- bitmap ----
   "bitcount": {
     group: "bitmap",
+    summary: "Count the 1 bits of a string value, optionally within a byte or bit range",
     arity: -2,
     flags: "readonly",
     acl: "bitmap",
@@ -16,6 +17,7 @@ export const SPECS: SpecTable = {
   },
   "bitfield": {
     group: "bitmap",
+    summary: "Read, write and increment integer fields of arbitrary width inside a string",
     arity: -2,
     flags: "write denyoom",
     acl: "bitmap",
@@ -25,6 +27,7 @@ export const SPECS: SpecTable = {
   },
   "bitfield_ro": {
     group: "bitmap",
+    summary: "Read-only form of BITFIELD that accepts only GET operations",
     arity: -2,
     flags: "readonly fast",
     acl: "bitmap",
@@ -34,6 +37,7 @@ export const SPECS: SpecTable = {
   },
   "bitop": {
     group: "bitmap",
+    summary: "Combine strings bit by bit (AND, OR, XOR, NOT) and store the result",
     arity: -4,
     flags: "write denyoom",
     acl: "bitmap",
@@ -43,6 +47,7 @@ export const SPECS: SpecTable = {
   },
   "bitpos": {
     group: "bitmap",
+    summary: "Find the position of the first 0 or 1 bit in a string",
     arity: -3,
     flags: "readonly",
     acl: "bitmap",
@@ -52,6 +57,7 @@ export const SPECS: SpecTable = {
   },
   "getbit": {
     group: "bitmap",
+    summary: "Return the bit stored at an offset of a string value",
     arity: 3,
     flags: "readonly fast",
     acl: "bitmap",
@@ -61,6 +67,7 @@ export const SPECS: SpecTable = {
   },
   "setbit": {
     group: "bitmap",
+    summary: "Set or clear the bit at an offset, returning the bit it replaced",
     arity: 4,
     flags: "write denyoom",
     acl: "bitmap",
@@ -71,6 +78,7 @@ export const SPECS: SpecTable = {
   // ---- cluster ----
   "asking": {
     group: "cluster",
+    summary: "Mark the next command as allowed on an importing slot during resharding",
     arity: 1,
     flags: "fast",
     acl: "connection",
@@ -78,29 +86,34 @@ export const SPECS: SpecTable = {
   },
   "cluster": {
     group: "cluster",
+    summary: "Container for the cluster management subcommands",
     arity: -2,
     flags: "",
     since: "3.0.0",
     subs: {
     "addslots": {
+        summary: "Assign the given hash slots to this node",
         arity: -3,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"slot","type":"integer","flags":["multiple"]}],
     },
     "addslotsrange": {
+        summary: "Assign one or more ranges of hash slots to this node",
         arity: -4,
         flags: "admin stale no_async_loading",
         since: "7.0.0",
         args: [{"name":"start-slot_end-slot","type":"block","flags":["multiple"],"arguments":[{"name":"start-slot","type":"integer"},{"name":"end-slot","type":"integer"}]}],
     },
     "bumpepoch": {
+        summary: "Move this node to a fresh, higher configuration epoch",
         arity: 2,
         flags: "admin stale no_async_loading",
         tips: ["nondeterministic_output"],
         since: "3.0.0",
     },
     "count-failure-reports": {
+        summary: "Count the live failure reports about a given node",
         arity: 3,
         flags: "admin stale",
         tips: ["nondeterministic_output"],
@@ -108,41 +121,48 @@ export const SPECS: SpecTable = {
         args: [{"name":"node-id","type":"string"}],
     },
     "countkeysinslot": {
+        summary: "Count the keys that hash to a given slot",
         arity: 3,
         flags: "stale",
         since: "3.0.0",
         args: [{"name":"slot","type":"integer"}],
     },
     "delslots": {
+        summary: "Remove the given hash slots from this node's assignment",
         arity: -3,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"slot","type":"integer","flags":["multiple"]}],
     },
     "delslotsrange": {
+        summary: "Remove one or more ranges of hash slots from this node",
         arity: -4,
         flags: "admin stale no_async_loading",
         since: "7.0.0",
         args: [{"name":"start-slot_end-slot","type":"block","flags":["multiple"],"arguments":[{"name":"start-slot","type":"integer"},{"name":"end-slot","type":"integer"}]}],
     },
     "failover": {
+        summary: "Have this replica take over from its primary",
         arity: -2,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"options","type":"oneof","flags":["optional"],"arguments":[{"name":"force","type":"pure-token","token":"FORCE"},{"name":"takeover","type":"pure-token","token":"TAKEOVER"}]}],
     },
     "flushslots": {
+        summary: "Drop every slot assignment of this node",
         arity: 2,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
     },
     "forget": {
+        summary: "Remove a node from this node's view of the cluster",
         arity: 3,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"node-id","type":"string"}],
     },
     "getkeysinslot": {
+        summary: "List up to a given number of key names from one hash slot",
         arity: 4,
         flags: "stale",
         tips: ["nondeterministic_output"],
@@ -150,46 +170,54 @@ export const SPECS: SpecTable = {
         args: [{"name":"slot","type":"integer"},{"name":"count","type":"integer"}],
     },
     "help": {
+        summary: "Explain the CLUSTER subcommands",
         arity: 2,
         flags: "loading stale",
         since: "5.0.0",
     },
     "info": {
+        summary: "Report the overall state of the cluster",
         arity: 2,
         flags: "stale",
         tips: ["nondeterministic_output"],
         since: "3.0.0",
     },
     "keyslot": {
+        summary: "Compute the hash slot a key name maps to",
         arity: 3,
         flags: "stale",
         since: "3.0.0",
         args: [{"name":"key","type":"string"}],
     },
     "links": {
+        summary: "List the cluster bus connections of this node",
         arity: 2,
         flags: "stale",
         tips: ["nondeterministic_output"],
         since: "7.0.0",
     },
     "meet": {
+        summary: "Connect this node to another one so they join the same cluster",
         arity: -4,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"ip","type":"string"},{"name":"port","type":"integer"},{"name":"cluster_bus_port","type":"integer","since":"4.0.0","flags":["optional"]}],
     },
     "myid": {
+        summary: "Return this node's cluster ID",
         arity: 2,
         flags: "stale",
         since: "3.0.0",
     },
     "nodes": {
+        summary: "Describe every known node in the node-config text format",
         arity: 2,
         flags: "stale",
         tips: ["nondeterministic_output"],
         since: "3.0.0",
     },
     "replicas": {
+        summary: "List the replicas attached to a given primary",
         arity: 3,
         flags: "admin stale",
         tips: ["nondeterministic_output"],
@@ -197,41 +225,48 @@ export const SPECS: SpecTable = {
         args: [{"name":"node-id","type":"string"}],
     },
     "replicate": {
+        summary: "Turn this node into a replica of the given primary",
         arity: 3,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"node-id","type":"string"}],
     },
     "reset": {
+        summary: "Reset the node's cluster state, softly or hard",
         arity: -2,
         flags: "admin noscript stale",
         since: "3.0.0",
         args: [{"name":"hard_soft","type":"oneof","flags":["optional"],"arguments":[{"name":"hard","type":"pure-token","token":"HARD"},{"name":"soft","type":"pure-token","token":"SOFT"}]}],
     },
     "saveconfig": {
+        summary: "Persist the cluster configuration file now",
         arity: 2,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
     },
     "set-config-epoch": {
+        summary: "Give a new node its configuration epoch",
         arity: 3,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"config-epoch","type":"integer"}],
     },
     "setslot": {
+        summary: "Change the state of a hash slot on this node (migration, ownership)",
         arity: -4,
         flags: "admin stale no_async_loading",
         since: "3.0.0",
         args: [{"name":"slot","type":"integer"},{"name":"subcommand","type":"oneof","arguments":[{"name":"node-id","type":"string","token":"IMPORTING"},{"name":"node-id","type":"string","token":"MIGRATING"},{"name":"node-id","type":"string","token":"NODE"},{"name":"stable","type":"pure-token","token":"STABLE"}]}],
     },
     "shards": {
+        summary: "Describe the cluster shard by shard",
         arity: 2,
         flags: "stale",
         tips: ["nondeterministic_output"],
         since: "7.0.0",
     },
     "slaves": {
+        summary: "Old name of CLUSTER REPLICAS (deprecated)",
         arity: 3,
         flags: "admin stale",
         tips: ["nondeterministic_output"],
@@ -242,6 +277,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"node-id","type":"string"}],
     },
     "slots": {
+        summary: "Map slot ranges to the nodes serving them (deprecated)",
         arity: 2,
         flags: "stale",
         tips: ["nondeterministic_output"],
@@ -254,6 +290,7 @@ export const SPECS: SpecTable = {
   },
   "readonly": {
     group: "cluster",
+    summary: "Let this connection read from a cluster replica",
     arity: 1,
     flags: "loading stale fast",
     acl: "connection",
@@ -261,6 +298,7 @@ export const SPECS: SpecTable = {
   },
   "readwrite": {
     group: "cluster",
+    summary: "Stop reading from replicas on this cluster connection",
     arity: 1,
     flags: "loading stale fast",
     acl: "connection",
@@ -269,6 +307,7 @@ export const SPECS: SpecTable = {
   // ---- connection ----
   "auth": {
     group: "connection",
+    summary: "Log the connection in with a password, optionally as a named user",
     arity: -2,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "connection",
@@ -277,11 +316,13 @@ export const SPECS: SpecTable = {
   },
   "client": {
     group: "connection",
+    summary: "Container for the connection management subcommands",
     arity: -2,
     flags: "",
     since: "2.4.0",
     subs: {
     "caching": {
+        summary: "Choose whether the next command's keys are tracked (OPTIN/OPTOUT mode)",
         arity: 3,
         flags: "noscript loading stale",
         acl: "connection",
@@ -289,30 +330,35 @@ export const SPECS: SpecTable = {
         args: [{"name":"mode","type":"oneof","arguments":[{"name":"yes","type":"pure-token","token":"YES"},{"name":"no","type":"pure-token","token":"NO"}]}],
     },
     "getname": {
+        summary: "Return the name given to this connection",
         arity: 2,
         flags: "noscript loading stale",
         acl: "connection",
         since: "2.6.9",
     },
     "getredir": {
+        summary: "Return the ID of the client receiving tracking redirects, if any",
         arity: 2,
         flags: "noscript loading stale",
         acl: "connection",
         since: "6.0.0",
     },
     "help": {
+        summary: "Explain the CLIENT subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "connection",
         since: "5.0.0",
     },
     "id": {
+        summary: "Return this connection's unique numeric ID",
         arity: 2,
         flags: "noscript loading stale",
         acl: "connection",
         since: "5.0.0",
     },
     "info": {
+        summary: "Describe this connection in the CLIENT LIST line format",
         arity: 2,
         flags: "noscript loading stale",
         acl: "connection",
@@ -320,6 +366,7 @@ export const SPECS: SpecTable = {
         since: "6.2.0",
     },
     "kill": {
+        summary: "Close one or more client connections chosen by filters",
         arity: -3,
         flags: "admin noscript loading stale",
         acl: "connection",
@@ -327,6 +374,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"filter","type":"oneof","arguments":[{"name":"ip:port","type":"string","deprecated_since":"2.8.12"},{"name":"new-format","type":"oneof","flags":["multiple"],"arguments":[{"name":"client-id","type":"integer","token":"ID","since":"2.8.12","flags":["optional"]},{"name":"normal_master_slave_pubsub","type":"oneof","token":"TYPE","since":"2.8.12","flags":["optional"],"arguments":[{"name":"normal","type":"pure-token","token":"NORMAL"},{"name":"master","type":"pure-token","token":"MASTER","since":"3.2.0"},{"name":"slave","type":"pure-token","token":"SLAVE"},{"name":"replica","type":"pure-token","token":"REPLICA","since":"5.0.0"},{"name":"pubsub","type":"pure-token","token":"PUBSUB"}]},{"name":"username","type":"string","token":"USER","flags":["optional"]},{"name":"ip:port","type":"string","token":"ADDR","flags":["optional"]},{"name":"ip:port","type":"string","token":"LADDR","since":"6.2.0","flags":["optional"]},{"name":"yes/no","type":"string","token":"SKIPME","flags":["optional"]}]}]}],
     },
     "list": {
+        summary: "Describe the open client connections, one line each",
         arity: -2,
         flags: "admin noscript loading stale",
         acl: "connection",
@@ -335,6 +383,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"normal_master_replica_pubsub","type":"oneof","token":"TYPE","since":"5.0.0","flags":["optional"],"arguments":[{"name":"normal","type":"pure-token","token":"NORMAL"},{"name":"master","type":"pure-token","token":"MASTER"},{"name":"replica","type":"pure-token","token":"REPLICA"},{"name":"pubsub","type":"pure-token","token":"PUBSUB"}]},{"name":"id","type":"block","token":"ID","since":"6.2.0","flags":["optional"],"arguments":[{"name":"client-id","type":"integer","flags":["multiple"]}]}],
     },
     "no-evict": {
+        summary: "Exempt this connection from client eviction, or undo that",
         arity: 3,
         flags: "admin noscript loading stale",
         acl: "connection",
@@ -342,6 +391,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"enabled","type":"oneof","arguments":[{"name":"on","type":"pure-token","token":"ON"},{"name":"off","type":"pure-token","token":"OFF"}]}],
     },
     "pause": {
+        summary: "Hold back client commands (all or writes only) for a while",
         arity: -3,
         flags: "admin noscript loading stale",
         acl: "connection",
@@ -349,6 +399,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"timeout","type":"integer"},{"name":"mode","type":"oneof","since":"6.2.0","flags":["optional"],"arguments":[{"name":"write","type":"pure-token","token":"WRITE"},{"name":"all","type":"pure-token","token":"ALL"}]}],
     },
     "reply": {
+        summary: "Switch server replies to this connection on, off, or skip one",
         arity: 3,
         flags: "noscript loading stale",
         acl: "connection",
@@ -356,6 +407,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"on_off_skip","type":"oneof","arguments":[{"name":"on","type":"pure-token","token":"ON"},{"name":"off","type":"pure-token","token":"OFF"},{"name":"skip","type":"pure-token","token":"SKIP"}]}],
     },
     "setinfo": {
+        summary: "Record the client library name or version on this connection",
     arity: 4,
     flags: "noscript loading stale",
     acl: "connection",
@@ -363,6 +415,7 @@ export const SPECS: SpecTable = {
     args: [{"name":"attr","type":"oneof","arguments":[{"name":"libname","type":"string","token":"LIB-NAME"},{"name":"libver","type":"string","token":"LIB-VER"}]}],
     },
     "setname": {
+        summary: "Give this connection a name",
         arity: 3,
         flags: "noscript loading stale",
         acl: "connection",
@@ -370,6 +423,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"connection-name","type":"string"}],
     },
     "tracking": {
+        summary: "Turn server-assisted client-side caching on or off",
         arity: -3,
         flags: "noscript loading stale",
         acl: "connection",
@@ -377,12 +431,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"status","type":"oneof","arguments":[{"name":"on","type":"pure-token","token":"ON"},{"name":"off","type":"pure-token","token":"OFF"}]},{"name":"client-id","type":"integer","token":"REDIRECT","flags":["optional"]},{"name":"prefix","type":"string","token":"PREFIX","flags":["optional","multiple","multiple_token"]},{"name":"bcast","type":"pure-token","token":"BCAST","flags":["optional"]},{"name":"optin","type":"pure-token","token":"OPTIN","flags":["optional"]},{"name":"optout","type":"pure-token","token":"OPTOUT","flags":["optional"]},{"name":"noloop","type":"pure-token","token":"NOLOOP","flags":["optional"]}],
     },
     "trackinginfo": {
+        summary: "Report this connection's key tracking settings",
         arity: 2,
         flags: "noscript loading stale",
         acl: "connection",
         since: "6.2.0",
     },
     "unblock": {
+        summary: "Wake a client stuck in a blocking command",
         arity: -3,
         flags: "admin noscript loading stale",
         acl: "connection",
@@ -390,6 +446,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"client-id","type":"integer"},{"name":"timeout_error","type":"oneof","flags":["optional"],"arguments":[{"name":"timeout","type":"pure-token","token":"TIMEOUT"},{"name":"error","type":"pure-token","token":"ERROR"}]}],
     },
     "unpause": {
+        summary: "End a pause started by CLIENT PAUSE",
         arity: 2,
         flags: "admin noscript loading stale",
         acl: "connection",
@@ -399,6 +456,7 @@ export const SPECS: SpecTable = {
   },
   "echo": {
     group: "connection",
+    summary: "Reply with the given message",
     arity: 2,
     flags: "loading stale fast",
     acl: "connection",
@@ -407,6 +465,7 @@ export const SPECS: SpecTable = {
   },
   "hello": {
     group: "connection",
+    summary: "Pick the protocol version, optionally authenticate, and describe the server",
     arity: -1,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "connection",
@@ -415,6 +474,7 @@ export const SPECS: SpecTable = {
   },
   "ping": {
     group: "connection",
+    summary: "Check the connection; answers PONG or echoes the argument",
     arity: -1,
     flags: "fast",
     acl: "connection",
@@ -424,6 +484,7 @@ export const SPECS: SpecTable = {
   },
   "quit": {
     group: "connection",
+    summary: "Close the connection",
     arity: -1,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "connection",
@@ -431,6 +492,7 @@ export const SPECS: SpecTable = {
   },
   "reset": {
     group: "connection",
+    summary: "Bring the connection back to its default state",
     arity: 1,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "connection",
@@ -438,6 +500,7 @@ export const SPECS: SpecTable = {
   },
   "select": {
     group: "connection",
+    summary: "Switch the connection to another numbered database",
     arity: 2,
     flags: "loading stale fast",
     acl: "connection",
@@ -447,6 +510,7 @@ export const SPECS: SpecTable = {
   // ---- generic ----
   "copy": {
     group: "generic",
+    summary: "Duplicate a key's value under another name, possibly in another database",
     arity: -3,
     flags: "write denyoom",
     acl: "keyspace",
@@ -456,6 +520,7 @@ export const SPECS: SpecTable = {
   },
   "del": {
     group: "generic",
+    summary: "Remove keys, returning how many existed",
     arity: -2,
     flags: "write",
     acl: "keyspace",
@@ -466,6 +531,7 @@ export const SPECS: SpecTable = {
   },
   "dump": {
     group: "generic",
+    summary: "Serialize a key's value into the opaque RESTORE format",
     arity: 2,
     flags: "readonly",
     acl: "keyspace",
@@ -476,6 +542,7 @@ export const SPECS: SpecTable = {
   },
   "exists": {
     group: "generic",
+    summary: "Count how many of the named keys exist",
     arity: -2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -486,6 +553,7 @@ export const SPECS: SpecTable = {
   },
   "expire": {
     group: "generic",
+    summary: "Give a key a time to live in seconds",
     arity: -3,
     flags: "write fast",
     acl: "keyspace",
@@ -495,6 +563,7 @@ export const SPECS: SpecTable = {
   },
   "expireat": {
     group: "generic",
+    summary: "Make a key expire at a Unix time in seconds",
     arity: -3,
     flags: "write fast",
     acl: "keyspace",
@@ -504,6 +573,7 @@ export const SPECS: SpecTable = {
   },
   "expiretime": {
     group: "generic",
+    summary: "Return the Unix time in seconds at which a key expires",
     arity: 2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -513,6 +583,7 @@ export const SPECS: SpecTable = {
   },
   "keys": {
     group: "generic",
+    summary: "List the key names that match a glob pattern",
     arity: 2,
     flags: "readonly",
     acl: "keyspace dangerous",
@@ -522,6 +593,7 @@ export const SPECS: SpecTable = {
   },
   "migrate": {
     group: "generic",
+    summary: "Move keys to another server atomically",
     arity: -6,
     flags: "write",
     acl: "keyspace dangerous",
@@ -532,6 +604,7 @@ export const SPECS: SpecTable = {
   },
   "move": {
     group: "generic",
+    summary: "Move a key into another database",
     arity: 3,
     flags: "write fast",
     acl: "keyspace",
@@ -541,11 +614,13 @@ export const SPECS: SpecTable = {
   },
   "object": {
     group: "generic",
+    summary: "Container for subcommands that inspect stored values",
     arity: -2,
     flags: "",
     since: "2.2.3",
     subs: {
     "encoding": {
+        summary: "Return the internal representation used for a key's value",
         arity: 3,
         flags: "readonly",
         acl: "keyspace",
@@ -555,6 +630,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0}],
     },
     "freq": {
+        summary: "Return the LFU access counter of a key",
         arity: 3,
         flags: "readonly",
         acl: "keyspace",
@@ -564,12 +640,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0}],
     },
     "help": {
+        summary: "Explain the OBJECT subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "keyspace",
         since: "6.2.0",
     },
     "idletime": {
+        summary: "Return how many seconds a key has gone unaccessed",
         arity: 3,
         flags: "readonly",
         acl: "keyspace",
@@ -579,6 +657,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0}],
     },
     "refcount": {
+        summary: "Return the reference count of a key's value",
         arity: 3,
         flags: "readonly",
         acl: "keyspace",
@@ -591,6 +670,7 @@ export const SPECS: SpecTable = {
   },
   "persist": {
     group: "generic",
+    summary: "Drop a key's expiration so it lives forever",
     arity: 2,
     flags: "write fast",
     acl: "keyspace",
@@ -600,6 +680,7 @@ export const SPECS: SpecTable = {
   },
   "pexpire": {
     group: "generic",
+    summary: "Give a key a time to live in milliseconds",
     arity: -3,
     flags: "write fast",
     acl: "keyspace",
@@ -609,6 +690,7 @@ export const SPECS: SpecTable = {
   },
   "pexpireat": {
     group: "generic",
+    summary: "Make a key expire at a Unix time in milliseconds",
     arity: -3,
     flags: "write fast",
     acl: "keyspace",
@@ -618,6 +700,7 @@ export const SPECS: SpecTable = {
   },
   "pexpiretime": {
     group: "generic",
+    summary: "Return the Unix time in milliseconds at which a key expires",
     arity: 2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -627,6 +710,7 @@ export const SPECS: SpecTable = {
   },
   "pttl": {
     group: "generic",
+    summary: "Return the milliseconds left before a key expires",
     arity: 2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -637,6 +721,7 @@ export const SPECS: SpecTable = {
   },
   "randomkey": {
     group: "generic",
+    summary: "Return the name of a key picked at random",
     arity: 1,
     flags: "readonly",
     acl: "keyspace",
@@ -645,6 +730,7 @@ export const SPECS: SpecTable = {
   },
   "rename": {
     group: "generic",
+    summary: "Give a key a new name, replacing any key already there",
     arity: 3,
     flags: "write",
     acl: "keyspace",
@@ -654,6 +740,7 @@ export const SPECS: SpecTable = {
   },
   "renamenx": {
     group: "generic",
+    summary: "Rename a key only when the new name is free",
     arity: 3,
     flags: "write fast",
     acl: "keyspace",
@@ -663,6 +750,7 @@ export const SPECS: SpecTable = {
   },
   "restore": {
     group: "generic",
+    summary: "Recreate a key from a DUMP payload",
     arity: -4,
     flags: "write denyoom",
     acl: "keyspace dangerous",
@@ -672,6 +760,7 @@ export const SPECS: SpecTable = {
   },
   "scan": {
     group: "generic",
+    summary: "Walk the key space incrementally with a cursor",
     arity: -2,
     flags: "readonly",
     acl: "keyspace",
@@ -681,6 +770,7 @@ export const SPECS: SpecTable = {
   },
   "sort": {
     group: "generic",
+    summary: "Sort a list, set or sorted set, optionally storing the result",
     arity: -2,
     flags: "write denyoom",
     acl: "set sortedset list dangerous",
@@ -690,6 +780,7 @@ export const SPECS: SpecTable = {
   },
   "sort_ro": {
     group: "generic",
+    summary: "Read-only SORT without the STORE option",
     arity: -2,
     flags: "readonly",
     acl: "set sortedset list dangerous",
@@ -699,6 +790,7 @@ export const SPECS: SpecTable = {
   },
   "touch": {
     group: "generic",
+    summary: "Update the last access time of keys and count the existing ones",
     arity: -2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -709,6 +801,7 @@ export const SPECS: SpecTable = {
   },
   "ttl": {
     group: "generic",
+    summary: "Return the seconds left before a key expires",
     arity: 2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -719,6 +812,7 @@ export const SPECS: SpecTable = {
   },
   "type": {
     group: "generic",
+    summary: "Name the data type stored at a key",
     arity: 2,
     flags: "readonly fast",
     acl: "keyspace",
@@ -728,6 +822,7 @@ export const SPECS: SpecTable = {
   },
   "unlink": {
     group: "generic",
+    summary: "Remove keys, reclaiming their memory in the background",
     arity: -2,
     flags: "write fast",
     acl: "keyspace",
@@ -738,6 +833,7 @@ export const SPECS: SpecTable = {
   },
   "wait": {
     group: "generic",
+    summary: "Block until earlier writes reach enough replicas or a timeout passes",
     arity: 3,
     flags: "noscript",
     acl: "connection",
@@ -748,6 +844,7 @@ export const SPECS: SpecTable = {
   // ---- geo ----
   "geoadd": {
     group: "geo",
+    summary: "Store named points given by longitude and latitude in a geo set",
     arity: -5,
     flags: "write denyoom",
     acl: "geo",
@@ -757,6 +854,7 @@ export const SPECS: SpecTable = {
   },
   "geodist": {
     group: "geo",
+    summary: "Measure the distance between two members of a geo set",
     arity: -4,
     flags: "readonly",
     acl: "geo",
@@ -766,6 +864,7 @@ export const SPECS: SpecTable = {
   },
   "geohash": {
     group: "geo",
+    summary: "Return the geohash strings of members of a geo set",
     arity: -2,
     flags: "readonly",
     acl: "geo",
@@ -775,6 +874,7 @@ export const SPECS: SpecTable = {
   },
   "geopos": {
     group: "geo",
+    summary: "Return the longitude and latitude of members of a geo set",
     arity: -2,
     flags: "readonly",
     acl: "geo",
@@ -784,6 +884,7 @@ export const SPECS: SpecTable = {
   },
   "georadius": {
     group: "geo",
+    summary: "Find geo set members within a radius of a point (deprecated)",
     arity: -6,
     flags: "write denyoom",
     acl: "geo",
@@ -796,6 +897,7 @@ export const SPECS: SpecTable = {
   },
   "georadius_ro": {
     group: "geo",
+    summary: "Read-only GEORADIUS without the STORE options (deprecated)",
     arity: -6,
     flags: "readonly",
     acl: "geo",
@@ -808,6 +910,7 @@ export const SPECS: SpecTable = {
   },
   "georadiusbymember": {
     group: "geo",
+    summary: "Find geo set members within a radius of another member (deprecated)",
     arity: -5,
     flags: "write denyoom",
     acl: "geo",
@@ -820,6 +923,7 @@ export const SPECS: SpecTable = {
   },
   "georadiusbymember_ro": {
     group: "geo",
+    summary: "Read-only GEORADIUSBYMEMBER without STORE options (deprecated)",
     arity: -5,
     flags: "readonly",
     acl: "geo",
@@ -832,6 +936,7 @@ export const SPECS: SpecTable = {
   },
   "geosearch": {
     group: "geo",
+    summary: "Find geo set members inside a circle or a box",
     arity: -7,
     flags: "readonly",
     acl: "geo",
@@ -841,6 +946,7 @@ export const SPECS: SpecTable = {
   },
   "geosearchstore": {
     group: "geo",
+    summary: "Run a GEOSEARCH and save the matches under a key",
     arity: -8,
     flags: "write denyoom",
     acl: "geo",
@@ -851,6 +957,7 @@ export const SPECS: SpecTable = {
   // ---- hash ----
   "hdel": {
     group: "hash",
+    summary: "Remove fields from a hash",
     arity: -3,
     flags: "write fast",
     acl: "hash",
@@ -860,6 +967,7 @@ export const SPECS: SpecTable = {
   },
   "hexists": {
     group: "hash",
+    summary: "Tell whether a hash has a given field",
     arity: 3,
     flags: "readonly fast",
     acl: "hash",
@@ -869,6 +977,7 @@ export const SPECS: SpecTable = {
   },
   "hget": {
     group: "hash",
+    summary: "Return the value of one hash field",
     arity: 3,
     flags: "readonly fast",
     acl: "hash",
@@ -878,6 +987,7 @@ export const SPECS: SpecTable = {
   },
   "hgetall": {
     group: "hash",
+    summary: "Return every field and value of a hash",
     arity: 2,
     flags: "readonly",
     acl: "hash",
@@ -888,6 +998,7 @@ export const SPECS: SpecTable = {
   },
   "hincrby": {
     group: "hash",
+    summary: "Add an integer to the number held in a hash field",
     arity: 4,
     flags: "write denyoom fast",
     acl: "hash",
@@ -897,6 +1008,7 @@ export const SPECS: SpecTable = {
   },
   "hincrbyfloat": {
     group: "hash",
+    summary: "Add a floating point amount to the number held in a hash field",
     arity: 4,
     flags: "write denyoom fast",
     acl: "hash",
@@ -906,6 +1018,7 @@ export const SPECS: SpecTable = {
   },
   "hkeys": {
     group: "hash",
+    summary: "List the field names of a hash",
     arity: 2,
     flags: "readonly",
     acl: "hash",
@@ -916,6 +1029,7 @@ export const SPECS: SpecTable = {
   },
   "hlen": {
     group: "hash",
+    summary: "Count the fields of a hash",
     arity: 2,
     flags: "readonly fast",
     acl: "hash",
@@ -925,6 +1039,7 @@ export const SPECS: SpecTable = {
   },
   "hmget": {
     group: "hash",
+    summary: "Return the values of several hash fields",
     arity: -3,
     flags: "readonly fast",
     acl: "hash",
@@ -934,6 +1049,7 @@ export const SPECS: SpecTable = {
   },
   "hmset": {
     group: "hash",
+    summary: "Set several hash fields at once (deprecated in favor of HSET)",
     arity: -4,
     flags: "write denyoom fast",
     acl: "hash",
@@ -946,6 +1062,7 @@ export const SPECS: SpecTable = {
   },
   "hrandfield": {
     group: "hash",
+    summary: "Pick random fields of a hash, optionally with their values",
     arity: -2,
     flags: "readonly",
     acl: "hash",
@@ -956,6 +1073,7 @@ export const SPECS: SpecTable = {
   },
   "hscan": {
     group: "hash",
+    summary: "Walk the fields of a hash incrementally with a cursor",
     arity: -3,
     flags: "readonly",
     acl: "hash",
@@ -966,6 +1084,7 @@ export const SPECS: SpecTable = {
   },
   "hset": {
     group: "hash",
+    summary: "Set one or more fields of a hash",
     arity: -4,
     flags: "write denyoom fast",
     acl: "hash",
@@ -975,6 +1094,7 @@ export const SPECS: SpecTable = {
   },
   "hsetnx": {
     group: "hash",
+    summary: "Set a hash field only when it does not exist yet",
     arity: 4,
     flags: "write denyoom fast",
     acl: "hash",
@@ -984,6 +1104,7 @@ export const SPECS: SpecTable = {
   },
   "hstrlen": {
     group: "hash",
+    summary: "Return the byte length of a hash field's value",
     arity: 3,
     flags: "readonly fast",
     acl: "hash",
@@ -993,6 +1114,7 @@ export const SPECS: SpecTable = {
   },
   "hvals": {
     group: "hash",
+    summary: "List the values of a hash",
     arity: 2,
     flags: "readonly",
     acl: "hash",
@@ -1004,6 +1126,7 @@ export const SPECS: SpecTable = {
   // ---- hyperloglog ----
   "pfadd": {
     group: "hyperloglog",
+    summary: "Feed elements into a HyperLogLog",
     arity: -2,
     flags: "write denyoom fast",
     acl: "hyperloglog",
@@ -1013,6 +1136,7 @@ export const SPECS: SpecTable = {
   },
   "pfcount": {
     group: "hyperloglog",
+    summary: "Estimate the number of distinct elements seen by HyperLogLogs",
     arity: -2,
     flags: "readonly may_replicate",
     acl: "hyperloglog",
@@ -1022,6 +1146,7 @@ export const SPECS: SpecTable = {
   },
   "pfdebug": {
     group: "hyperloglog",
+    summary: "Inspect the internals of a HyperLogLog (debugging aid)",
     arity: 3,
     flags: "write denyoom admin",
     acl: "hyperloglog",
@@ -1032,6 +1157,7 @@ export const SPECS: SpecTable = {
   },
   "pfmerge": {
     group: "hyperloglog",
+    summary: "Union several HyperLogLogs into a destination key",
     arity: -2,
     flags: "write denyoom",
     acl: "hyperloglog",
@@ -1041,6 +1167,7 @@ export const SPECS: SpecTable = {
   },
   "pfselftest": {
     group: "hyperloglog",
+    summary: "Run the internal HyperLogLog self test",
     arity: 1,
     flags: "admin",
     acl: "hyperloglog",
@@ -1050,6 +1177,7 @@ export const SPECS: SpecTable = {
   // ---- list ----
   "blmove": {
     group: "list",
+    summary: "Blocking LMOVE: wait for an element to move between lists",
     arity: 6,
     flags: "write denyoom noscript blocking",
     acl: "list",
@@ -1059,6 +1187,7 @@ export const SPECS: SpecTable = {
   },
   "blmpop": {
     group: "list",
+    summary: "Blocking LMPOP: wait to pop elements from the first non-empty list",
     arity: -5,
     flags: "write blocking",
     acl: "list",
@@ -1068,6 +1197,7 @@ export const SPECS: SpecTable = {
   },
   "blpop": {
     group: "list",
+    summary: "Pop the head of the first non-empty list, waiting if all are empty",
     arity: -3,
     flags: "write noscript blocking",
     acl: "list",
@@ -1077,6 +1207,7 @@ export const SPECS: SpecTable = {
   },
   "brpop": {
     group: "list",
+    summary: "Pop the tail of the first non-empty list, waiting if all are empty",
     arity: -3,
     flags: "write noscript blocking",
     acl: "list",
@@ -1086,6 +1217,7 @@ export const SPECS: SpecTable = {
   },
   "brpoplpush": {
     group: "list",
+    summary: "Blocking RPOPLPUSH (deprecated in favor of BLMOVE)",
     arity: 4,
     flags: "write denyoom noscript blocking",
     acl: "list",
@@ -1098,6 +1230,7 @@ export const SPECS: SpecTable = {
   },
   "lindex": {
     group: "list",
+    summary: "Return the list element at an index",
     arity: 3,
     flags: "readonly",
     acl: "list",
@@ -1107,6 +1240,7 @@ export const SPECS: SpecTable = {
   },
   "linsert": {
     group: "list",
+    summary: "Insert an element before or after a pivot element of a list",
     arity: 5,
     flags: "write denyoom",
     acl: "list",
@@ -1116,6 +1250,7 @@ export const SPECS: SpecTable = {
   },
   "llen": {
     group: "list",
+    summary: "Return the number of elements in a list",
     arity: 2,
     flags: "readonly fast",
     acl: "list",
@@ -1125,6 +1260,7 @@ export const SPECS: SpecTable = {
   },
   "lmove": {
     group: "list",
+    summary: "Pop an element from one end of a list and push it onto another list",
     arity: 5,
     flags: "write denyoom",
     acl: "list",
@@ -1134,6 +1270,7 @@ export const SPECS: SpecTable = {
   },
   "lmpop": {
     group: "list",
+    summary: "Pop elements from one end of the first non-empty list among several",
     arity: -4,
     flags: "write",
     acl: "list",
@@ -1143,6 +1280,7 @@ export const SPECS: SpecTable = {
   },
   "lpop": {
     group: "list",
+    summary: "Remove and return elements from the head of a list",
     arity: -2,
     flags: "write fast",
     acl: "list",
@@ -1152,6 +1290,7 @@ export const SPECS: SpecTable = {
   },
   "lpos": {
     group: "list",
+    summary: "Find the indexes of elements equal to a value in a list",
     arity: -3,
     flags: "readonly",
     acl: "list",
@@ -1161,6 +1300,7 @@ export const SPECS: SpecTable = {
   },
   "lpush": {
     group: "list",
+    summary: "Add elements to the head of a list",
     arity: -3,
     flags: "write denyoom fast",
     acl: "list",
@@ -1170,6 +1310,7 @@ export const SPECS: SpecTable = {
   },
   "lpushx": {
     group: "list",
+    summary: "Add elements to the head of a list that already exists",
     arity: -3,
     flags: "write denyoom fast",
     acl: "list",
@@ -1179,6 +1320,7 @@ export const SPECS: SpecTable = {
   },
   "lrange": {
     group: "list",
+    summary: "Return the list elements between two indexes",
     arity: 4,
     flags: "readonly",
     acl: "list",
@@ -1188,6 +1330,7 @@ export const SPECS: SpecTable = {
   },
   "lrem": {
     group: "list",
+    summary: "Delete occurrences of a value from a list",
     arity: 4,
     flags: "write",
     acl: "list",
@@ -1197,6 +1340,7 @@ export const SPECS: SpecTable = {
   },
   "lset": {
     group: "list",
+    summary: "Overwrite the list element at an index",
     arity: 4,
     flags: "write denyoom",
     acl: "list",
@@ -1206,6 +1350,7 @@ export const SPECS: SpecTable = {
   },
   "ltrim": {
     group: "list",
+    summary: "Keep only the elements of a list within an index range",
     arity: 4,
     flags: "write",
     acl: "list",
@@ -1215,6 +1360,7 @@ export const SPECS: SpecTable = {
   },
   "rpop": {
     group: "list",
+    summary: "Remove and return elements from the tail of a list",
     arity: -2,
     flags: "write fast",
     acl: "list",
@@ -1224,6 +1370,7 @@ export const SPECS: SpecTable = {
   },
   "rpoplpush": {
     group: "list",
+    summary: "Move the tail of one list to the head of another (deprecated)",
     arity: 3,
     flags: "write denyoom",
     acl: "list",
@@ -1236,6 +1383,7 @@ export const SPECS: SpecTable = {
   },
   "rpush": {
     group: "list",
+    summary: "Add elements to the tail of a list",
     arity: -3,
     flags: "write denyoom fast",
     acl: "list",
@@ -1245,6 +1393,7 @@ export const SPECS: SpecTable = {
   },
   "rpushx": {
     group: "list",
+    summary: "Add elements to the tail of a list that already exists",
     arity: -3,
     flags: "write denyoom fast",
     acl: "list",
@@ -1255,6 +1404,7 @@ export const SPECS: SpecTable = {
   // ---- pubsub ----
   "psubscribe": {
     group: "pubsub",
+    summary: "Listen for messages on channels matching glob patterns",
     arity: -2,
     flags: "pubsub noscript loading stale",
     since: "2.0.0",
@@ -1262,6 +1412,7 @@ export const SPECS: SpecTable = {
   },
   "publish": {
     group: "pubsub",
+    summary: "Send a message to a channel's subscribers",
     arity: 3,
     flags: "pubsub loading stale fast may_replicate",
     since: "2.0.0",
@@ -1269,39 +1420,46 @@ export const SPECS: SpecTable = {
   },
   "pubsub": {
     group: "pubsub",
+    summary: "Container for subcommands that inspect Pub/Sub state",
     arity: -2,
     flags: "",
     since: "2.8.0",
     subs: {
     "channels": {
+        summary: "List channels that have subscribers, optionally by pattern",
         arity: -2,
         flags: "pubsub loading stale",
         since: "2.8.0",
         args: [{"name":"pattern","type":"pattern","flags":["optional"]}],
     },
     "help": {
+        summary: "Explain the PUBSUB subcommands",
         arity: 2,
         flags: "loading stale",
         since: "6.2.0",
     },
     "numpat": {
+        summary: "Count the pattern subscriptions across all clients",
         arity: 2,
         flags: "pubsub loading stale",
         since: "2.8.0",
     },
     "numsub": {
+        summary: "Count the subscribers of given channels",
         arity: -2,
         flags: "pubsub loading stale",
         since: "2.8.0",
         args: [{"name":"channel","type":"string","flags":["optional","multiple"]}],
     },
     "shardchannels": {
+        summary: "List shard channels that have subscribers, optionally by pattern",
         arity: -2,
         flags: "pubsub loading stale",
         since: "7.0.0",
         args: [{"name":"pattern","type":"pattern","flags":["optional"]}],
     },
     "shardnumsub": {
+        summary: "Count the subscribers of given shard channels",
         arity: -2,
         flags: "pubsub loading stale",
         since: "7.0.0",
@@ -1311,6 +1469,7 @@ export const SPECS: SpecTable = {
   },
   "punsubscribe": {
     group: "pubsub",
+    summary: "Stop listening on pattern subscriptions",
     arity: -1,
     flags: "pubsub noscript loading stale",
     since: "2.0.0",
@@ -1318,6 +1477,7 @@ export const SPECS: SpecTable = {
   },
   "spublish": {
     group: "pubsub",
+    summary: "Send a message to a shard channel's subscribers",
     arity: 3,
     flags: "pubsub loading stale fast may_replicate",
     keys: [{ f: "not_key", i: 1 }],
@@ -1326,6 +1486,7 @@ export const SPECS: SpecTable = {
   },
   "ssubscribe": {
     group: "pubsub",
+    summary: "Listen for messages on shard channels",
     arity: -2,
     flags: "pubsub noscript loading stale",
     keys: [{ f: "not_key", i: 1, r: [-1, 1, 0] }],
@@ -1334,6 +1495,7 @@ export const SPECS: SpecTable = {
   },
   "subscribe": {
     group: "pubsub",
+    summary: "Listen for messages on channels",
     arity: -2,
     flags: "pubsub noscript loading stale",
     since: "2.0.0",
@@ -1341,6 +1503,7 @@ export const SPECS: SpecTable = {
   },
   "sunsubscribe": {
     group: "pubsub",
+    summary: "Stop listening on shard channels",
     arity: -1,
     flags: "pubsub noscript loading stale",
     keys: [{ f: "not_key", i: 1, r: [-1, 1, 0] }],
@@ -1349,6 +1512,7 @@ export const SPECS: SpecTable = {
   },
   "unsubscribe": {
     group: "pubsub",
+    summary: "Stop listening on channels",
     arity: -1,
     flags: "pubsub noscript loading stale",
     since: "2.0.0",
@@ -1357,6 +1521,7 @@ export const SPECS: SpecTable = {
   // ---- scripting ----
   "eval": {
     group: "scripting",
+    summary: "Run a Lua script given as source text",
     arity: -3,
     flags: "noscript stale skip_monitor no_mandatory_keys may_replicate",
     acl: "scripting",
@@ -1366,6 +1531,7 @@ export const SPECS: SpecTable = {
   },
   "eval_ro": {
     group: "scripting",
+    summary: "Run a Lua script that may only read data",
     arity: -3,
     flags: "readonly noscript stale skip_monitor no_mandatory_keys",
     acl: "scripting",
@@ -1375,6 +1541,7 @@ export const SPECS: SpecTable = {
   },
   "evalsha": {
     group: "scripting",
+    summary: "Run a cached Lua script by its SHA1 digest",
     arity: -3,
     flags: "noscript stale skip_monitor no_mandatory_keys may_replicate",
     acl: "scripting",
@@ -1384,6 +1551,7 @@ export const SPECS: SpecTable = {
   },
   "evalsha_ro": {
     group: "scripting",
+    summary: "Run a cached read-only Lua script by its SHA1 digest",
     arity: -3,
     flags: "readonly noscript stale skip_monitor no_mandatory_keys",
     acl: "scripting",
@@ -1393,6 +1561,7 @@ export const SPECS: SpecTable = {
   },
   "fcall": {
     group: "scripting",
+    summary: "Call a function from a loaded library",
     arity: -3,
     flags: "noscript stale skip_monitor no_mandatory_keys may_replicate",
     acl: "scripting",
@@ -1402,6 +1571,7 @@ export const SPECS: SpecTable = {
   },
   "fcall_ro": {
     group: "scripting",
+    summary: "Call a read-only function from a loaded library",
     arity: -3,
     flags: "readonly noscript stale skip_monitor no_mandatory_keys",
     acl: "scripting",
@@ -1411,11 +1581,13 @@ export const SPECS: SpecTable = {
   },
   "function": {
     group: "scripting",
+    summary: "Container for the function library subcommands",
     arity: -2,
     flags: "",
     since: "7.0.0",
     subs: {
     "delete": {
+        summary: "Unload a function library by name",
         arity: 3,
         flags: "write noscript",
         acl: "scripting",
@@ -1424,12 +1596,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"library-name","type":"string"}],
     },
     "dump": {
+        summary: "Serialize every loaded library into one payload",
         arity: 2,
         flags: "noscript",
         acl: "scripting",
         since: "7.0.0",
     },
     "flush": {
+        summary: "Unload all function libraries",
         arity: -2,
         flags: "write noscript",
         acl: "scripting",
@@ -1438,12 +1612,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"async","type":"oneof","flags":["optional"],"arguments":[{"name":"async","type":"pure-token","token":"ASYNC"},{"name":"sync","type":"pure-token","token":"SYNC"}]}],
     },
     "help": {
+        summary: "Explain the FUNCTION subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "scripting",
         since: "7.0.0",
     },
     "kill": {
+        summary: "Stop the function that is running now, if it has not written",
         arity: 2,
         flags: "noscript allow_busy",
         acl: "scripting",
@@ -1451,6 +1627,7 @@ export const SPECS: SpecTable = {
         since: "7.0.0",
     },
     "list": {
+        summary: "Describe loaded libraries and their functions",
         arity: -2,
         flags: "noscript",
         acl: "scripting",
@@ -1459,6 +1636,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"library-name-pattern","type":"string","token":"LIBRARYNAME","flags":["optional"]},{"name":"withcode","type":"pure-token","token":"WITHCODE","flags":["optional"]}],
     },
     "load": {
+        summary: "Load a library from source, optionally replacing one",
         arity: -3,
         flags: "write denyoom noscript",
         acl: "scripting",
@@ -1467,6 +1645,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"replace","type":"pure-token","token":"REPLACE","flags":["optional"]},{"name":"function-code","type":"string"}],
     },
     "restore": {
+        summary: "Load libraries from a FUNCTION DUMP payload",
         arity: -3,
         flags: "write denyoom noscript",
         acl: "scripting",
@@ -1475,6 +1654,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"serialized-value","type":"string"},{"name":"policy","type":"oneof","flags":["optional"],"arguments":[{"name":"flush","type":"pure-token","token":"FLUSH"},{"name":"append","type":"pure-token","token":"APPEND"},{"name":"replace","type":"pure-token","token":"REPLACE"}]}],
     },
     "stats": {
+        summary: "Report on the running function and the available engines",
         arity: 2,
         flags: "noscript allow_busy",
         acl: "scripting",
@@ -1485,11 +1665,13 @@ export const SPECS: SpecTable = {
   },
   "script": {
     group: "scripting",
+    summary: "Container for the Lua script cache subcommands",
     arity: -2,
     flags: "",
     since: "2.6.0",
     subs: {
     "debug": {
+        summary: "Select the debugging mode for upcoming EVAL scripts",
         arity: 3,
         flags: "noscript",
         acl: "scripting",
@@ -1497,6 +1679,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"mode","type":"oneof","arguments":[{"name":"yes","type":"pure-token","token":"YES"},{"name":"sync","type":"pure-token","token":"SYNC"},{"name":"no","type":"pure-token","token":"NO"}]}],
     },
     "exists": {
+        summary: "Tell which SHA1 digests are in the script cache",
         arity: -3,
         flags: "noscript",
         acl: "scripting",
@@ -1505,6 +1688,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"sha1","type":"string","flags":["multiple"]}],
     },
     "flush": {
+        summary: "Empty the Lua script cache",
         arity: -2,
         flags: "noscript",
         acl: "scripting",
@@ -1513,12 +1697,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"async","type":"oneof","since":"6.2.0","flags":["optional"],"arguments":[{"name":"async","type":"pure-token","token":"ASYNC"},{"name":"sync","type":"pure-token","token":"SYNC"}]}],
     },
     "help": {
+        summary: "Explain the SCRIPT subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "scripting",
         since: "5.0.0",
     },
     "kill": {
+        summary: "Stop the script that is running now, if it has not written",
         arity: 2,
         flags: "noscript allow_busy",
         acl: "scripting",
@@ -1526,6 +1712,7 @@ export const SPECS: SpecTable = {
         since: "2.6.0",
     },
     "load": {
+        summary: "Cache a Lua script without running it and return its SHA1",
         arity: 3,
         flags: "noscript stale",
         acl: "scripting",
@@ -1538,78 +1725,92 @@ export const SPECS: SpecTable = {
   // ---- server ----
   "acl": {
     group: "server",
+    summary: "Container for access control subcommands",
     arity: -2,
     flags: "",
     since: "6.0.0",
     subs: {
     "cat": {
+        summary: "List ACL categories, or the commands inside one",
         arity: -2,
         flags: "noscript loading stale",
         since: "6.0.0",
         args: [{"name":"categoryname","type":"string","flags":["optional"]}],
     },
     "deluser": {
+        summary: "Delete ACL users and disconnect their clients",
         arity: -3,
         flags: "admin noscript loading stale",
         since: "6.0.0",
         args: [{"name":"username","type":"string","flags":["multiple"]}],
     },
     "dryrun": {
+        summary: "Check whether a user could run a command, without running it",
         arity: -4,
         flags: "admin noscript loading stale",
         since: "7.0.0",
         args: [{"name":"username","type":"string"},{"name":"command","type":"string"},{"name":"arg","type":"string","flags":["optional","multiple"]}],
     },
     "genpass": {
+        summary: "Produce random hex characters suitable as a password",
         arity: -2,
         flags: "noscript loading stale",
         since: "6.0.0",
         args: [{"name":"bits","type":"integer","flags":["optional"]}],
     },
     "getuser": {
+        summary: "Describe the rules of an ACL user",
         arity: 3,
         flags: "admin noscript loading stale",
         since: "6.0.0",
         args: [{"name":"username","type":"string"}],
     },
     "help": {
+        summary: "Explain the ACL subcommands",
         arity: 2,
         flags: "loading stale",
         since: "6.0.0",
     },
     "list": {
+        summary: "Show the rules of every user in ACL file syntax",
         arity: 2,
         flags: "admin noscript loading stale",
         since: "6.0.0",
     },
     "load": {
+        summary: "Reread users from the configured ACL file",
         arity: 2,
         flags: "admin noscript loading stale",
         since: "6.0.0",
     },
     "log": {
+        summary: "Show or clear recent ACL denials",
         arity: -2,
         flags: "admin noscript loading stale",
         since: "6.0.0",
         args: [{"name":"operation","type":"oneof","flags":["optional"],"arguments":[{"name":"count","type":"integer"},{"name":"reset","type":"pure-token","token":"RESET"}]}],
     },
     "save": {
+        summary: "Write the current users to the configured ACL file",
         arity: 2,
         flags: "admin noscript loading stale",
         since: "6.0.0",
     },
     "setuser": {
+        summary: "Create an ACL user or change its rules",
         arity: -3,
         flags: "admin noscript loading stale",
         since: "6.0.0",
         args: [{"name":"username","type":"string"},{"name":"rule","type":"string","flags":["optional","multiple"]}],
     },
     "users": {
+        summary: "List the names of the ACL users",
         arity: 2,
         flags: "admin noscript loading stale",
         since: "6.0.0",
     },
     "whoami": {
+        summary: "Return the user this connection is logged in as",
         arity: 2,
         flags: "noscript loading stale",
         since: "6.0.0",
@@ -1618,12 +1819,14 @@ export const SPECS: SpecTable = {
   },
   "bgrewriteaof": {
     group: "server",
+    summary: "Start rewriting the append-only file in the background",
     arity: 1,
     flags: "admin noscript no_async_loading",
     since: "1.0.0",
   },
   "bgsave": {
     group: "server",
+    summary: "Start writing a snapshot of the dataset in the background",
     arity: -1,
     flags: "admin noscript no_async_loading",
     since: "1.0.0",
@@ -1631,6 +1834,7 @@ export const SPECS: SpecTable = {
   },
   "command": {
     group: "server",
+    summary: "Describe every command; also a container for introspection subcommands",
     arity: -1,
     flags: "loading stale",
     acl: "connection",
@@ -1638,12 +1842,14 @@ export const SPECS: SpecTable = {
     since: "2.8.13",
     subs: {
     "count": {
+        summary: "Return how many commands the server knows",
         arity: 2,
         flags: "loading stale",
         acl: "connection",
         since: "2.8.13",
     },
     "docs": {
+        summary: "Return documentation details for some or all commands",
         arity: -2,
         flags: "loading stale",
         acl: "connection",
@@ -1652,24 +1858,28 @@ export const SPECS: SpecTable = {
         args: [{"name":"command-name","type":"string","flags":["optional","multiple"]}],
     },
     "getkeys": {
+        summary: "Extract the key names from a full command line",
         arity: -4,
         flags: "loading stale",
         acl: "connection",
         since: "2.8.13",
     },
     "getkeysandflags": {
+        summary: "Extract the key names of a command line along with their access flags",
         arity: -4,
         flags: "loading stale",
         acl: "connection",
         since: "7.0.0",
     },
     "help": {
+        summary: "Explain the COMMAND subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "connection",
         since: "5.0.0",
     },
     "info": {
+        summary: "Describe the given commands, or all of them",
         arity: -2,
         flags: "loading stale",
         acl: "connection",
@@ -1678,6 +1888,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"command-name","type":"string","flags":["optional","multiple"]}],
     },
     "list": {
+        summary: "List command names, optionally filtered by module, category or pattern",
         arity: -2,
         flags: "loading stale",
         acl: "connection",
@@ -1689,32 +1900,38 @@ export const SPECS: SpecTable = {
   },
   "config": {
     group: "server",
+    summary: "Container for runtime configuration subcommands",
     arity: -2,
     flags: "",
     since: "2.0.0",
     subs: {
     "get": {
+        summary: "Read configuration parameters matching patterns",
         arity: -3,
         flags: "admin noscript loading stale",
         since: "2.0.0",
         args: [{"name":"parameter","type":"block","flags":["multiple"],"arguments":[{"name":"parameter","type":"string"}]}],
     },
     "help": {
+        summary: "Explain the CONFIG subcommands",
         arity: 2,
         flags: "loading stale",
         since: "5.0.0",
     },
     "resetstat": {
+        summary: "Zero the statistics reported by INFO",
         arity: 2,
         flags: "admin noscript loading stale",
         since: "2.0.0",
     },
     "rewrite": {
+        summary: "Save the running configuration back to the config file",
         arity: 2,
         flags: "admin noscript loading stale",
         since: "2.8.0",
     },
     "set": {
+        summary: "Change configuration parameters while the server runs",
         arity: -4,
         flags: "admin noscript loading stale",
         tips: ["request_policy:all_nodes","response_policy:all_succeeded"],
@@ -1725,6 +1942,7 @@ export const SPECS: SpecTable = {
   },
   "dbsize": {
     group: "server",
+    summary: "Count the keys in the selected database",
     arity: 1,
     flags: "readonly fast",
     acl: "keyspace",
@@ -1733,6 +1951,7 @@ export const SPECS: SpecTable = {
   },
   "debug": {
     group: "server",
+    summary: "Server debugging and testing helpers",
     arity: -2,
     flags: "admin noscript loading stale",
     since: "1.0.0",
@@ -1740,6 +1959,7 @@ export const SPECS: SpecTable = {
   },
   "failover": {
     group: "server",
+    summary: "Hand the primary role over to one of the replicas",
     arity: -1,
     flags: "admin noscript stale",
     since: "6.2.0",
@@ -1747,6 +1967,7 @@ export const SPECS: SpecTable = {
   },
   "flushall": {
     group: "server",
+    summary: "Delete every key in every database",
     arity: -1,
     flags: "write",
     acl: "keyspace dangerous",
@@ -1756,6 +1977,7 @@ export const SPECS: SpecTable = {
   },
   "flushdb": {
     group: "server",
+    summary: "Delete every key in the selected database",
     arity: -1,
     flags: "write",
     acl: "keyspace dangerous",
@@ -1765,6 +1987,7 @@ export const SPECS: SpecTable = {
   },
   "info": {
     group: "server",
+    summary: "Report server state and statistics by section",
     arity: -1,
     flags: "loading stale",
     acl: "dangerous",
@@ -1774,6 +1997,7 @@ export const SPECS: SpecTable = {
   },
   "lastsave": {
     group: "server",
+    summary: "Return the Unix time of the last successful save to disk",
     arity: 1,
     flags: "loading stale fast",
     acl: "admin dangerous",
@@ -1782,17 +2006,20 @@ export const SPECS: SpecTable = {
   },
   "latency": {
     group: "server",
+    summary: "Container for latency monitoring subcommands",
     arity: -2,
     flags: "",
     since: "2.8.13",
     subs: {
     "doctor": {
+        summary: "Give a readable analysis of recorded latency events",
         arity: 2,
         flags: "admin noscript loading stale",
         tips: ["nondeterministic_output","request_policy:all_nodes","response_policy:special"],
         since: "2.8.13",
     },
     "graph": {
+        summary: "Draw an ASCII chart of one latency event's history",
         arity: 3,
         flags: "admin noscript loading stale",
         tips: ["nondeterministic_output","request_policy:all_nodes","response_policy:special"],
@@ -1800,11 +2027,13 @@ export const SPECS: SpecTable = {
         args: [{"name":"event","type":"string"}],
     },
     "help": {
+        summary: "Explain the LATENCY subcommands",
         arity: 2,
         flags: "loading stale",
         since: "2.8.13",
     },
     "histogram": {
+        summary: "Report per-command latency distributions",
         arity: -2,
         flags: "admin noscript loading stale",
         tips: ["nondeterministic_output","request_policy:all_nodes","response_policy:special"],
@@ -1812,6 +2041,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"command","type":"string","flags":["optional","multiple"]}],
     },
     "history": {
+        summary: "Return the recorded samples of one latency event",
         arity: 3,
         flags: "admin noscript loading stale",
         tips: ["nondeterministic_output","request_policy:all_nodes","response_policy:special"],
@@ -1819,12 +2049,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"event","type":"string"}],
     },
     "latest": {
+        summary: "Return the most recent sample of each latency event",
         arity: 2,
         flags: "admin noscript loading stale",
         tips: ["nondeterministic_output","request_policy:all_nodes","response_policy:special"],
         since: "2.8.13",
     },
     "reset": {
+        summary: "Clear recorded latency data for some or all events",
         arity: -2,
         flags: "admin noscript loading stale",
         tips: ["request_policy:all_nodes","response_policy:all_succeeded"],
@@ -1835,6 +2067,7 @@ export const SPECS: SpecTable = {
   },
   "lolwut": {
     group: "server",
+    summary: "Draw a piece of computer art along with the server version",
     arity: -1,
     flags: "readonly fast",
     since: "5.0.0",
@@ -1842,40 +2075,47 @@ export const SPECS: SpecTable = {
   },
   "memory": {
     group: "server",
+    summary: "Container for memory introspection subcommands",
     arity: -2,
     flags: "",
     since: "4.0.0",
     subs: {
     "doctor": {
+        summary: "Give a readable analysis of memory usage problems",
         arity: 2,
         flags: "",
         tips: ["nondeterministic_output","request_policy:all_shards","response_policy:special"],
         since: "4.0.0",
     },
     "help": {
+        summary: "Explain the MEMORY subcommands",
         arity: 2,
         flags: "loading stale",
         since: "4.0.0",
     },
     "malloc-stats": {
+        summary: "Dump the memory allocator's internal statistics",
         arity: 2,
         flags: "",
         tips: ["nondeterministic_output","request_policy:all_shards","response_policy:special"],
         since: "4.0.0",
     },
     "purge": {
+        summary: "Ask the allocator to hand unused memory back to the system",
         arity: 2,
         flags: "",
         tips: ["request_policy:all_shards","response_policy:all_succeeded"],
         since: "4.0.0",
     },
     "stats": {
+        summary: "Break down how the server uses memory",
         arity: 2,
         flags: "",
         tips: ["nondeterministic_output","request_policy:all_shards","response_policy:special"],
         since: "4.0.0",
     },
     "usage": {
+        summary: "Estimate the bytes a key and its value take up",
         arity: -3,
         flags: "readonly",
         keys: [{ f: "RO", i: 2 }],
@@ -1886,34 +2126,40 @@ export const SPECS: SpecTable = {
   },
   "module": {
     group: "server",
+    summary: "Container for module management subcommands",
     arity: -2,
     flags: "",
     since: "4.0.0",
     subs: {
     "help": {
+        summary: "Explain the MODULE subcommands",
         arity: 2,
         flags: "loading stale",
         since: "5.0.0",
     },
     "list": {
+        summary: "List the loaded modules",
         arity: 2,
         flags: "admin noscript",
         tips: ["nondeterministic_output_order"],
         since: "4.0.0",
     },
     "load": {
+        summary: "Load a module from a shared library file",
         arity: -3,
         flags: "admin noscript no_async_loading",
         since: "4.0.0",
         args: [{"name":"path","type":"string"},{"name":"arg","type":"string","flags":["optional","multiple"]}],
     },
     "loadex": {
+        summary: "Load a module with extra configuration and arguments",
         arity: -3,
         flags: "admin noscript no_async_loading",
         since: "7.0.0",
         args: [{"name":"path","type":"string"},{"name":"configs","type":"block","token":"CONFIG","flags":["optional","multiple","multiple_token"],"arguments":[{"name":"name","type":"string"},{"name":"value","type":"string"}]},{"name":"args","type":"block","token":"ARGS","flags":["optional","multiple"],"arguments":[{"name":"arg","type":"string"}]}],
     },
     "unload": {
+        summary: "Unload a module by name",
         arity: 3,
         flags: "admin noscript no_async_loading",
         since: "4.0.0",
@@ -1923,12 +2169,14 @@ export const SPECS: SpecTable = {
   },
   "monitor": {
     group: "server",
+    summary: "Stream every command the server processes back to this connection",
     arity: 1,
     flags: "admin noscript loading stale",
     since: "1.0.0",
   },
   "psync": {
     group: "server",
+    summary: "Ask a primary for replication, resuming from an offset when possible",
     arity: -3,
     flags: "admin noscript no_async_loading no_multi",
     since: "2.8.0",
@@ -1936,6 +2184,7 @@ export const SPECS: SpecTable = {
   },
   "replconf": {
     group: "server",
+    summary: "Internal replication handshake and acknowledgment command",
     arity: -1,
     flags: "admin noscript loading stale allow_busy",
     since: "3.0.0",
@@ -1943,6 +2192,7 @@ export const SPECS: SpecTable = {
   },
   "replicaof": {
     group: "server",
+    summary: "Replicate another server, or become a primary with NO ONE",
     arity: 3,
     flags: "admin noscript stale no_async_loading",
     since: "5.0.0",
@@ -1950,6 +2200,7 @@ export const SPECS: SpecTable = {
   },
   "restore-asking": {
     group: "server",
+    summary: "Cluster-internal RESTORE used while migrating keys",
     arity: -4,
     flags: "write denyoom asking",
     acl: "keyspace dangerous",
@@ -1960,6 +2211,7 @@ export const SPECS: SpecTable = {
   },
   "role": {
     group: "server",
+    summary: "Report this server's replication role and its peers",
     arity: 1,
     flags: "noscript loading stale fast",
     acl: "admin dangerous",
@@ -1967,12 +2219,14 @@ export const SPECS: SpecTable = {
   },
   "save": {
     group: "server",
+    summary: "Write a snapshot of the dataset to disk, blocking until done",
     arity: 1,
     flags: "admin noscript no_async_loading no_multi",
     since: "1.0.0",
   },
   "shutdown": {
     group: "server",
+    summary: "Stop the server, optionally saving first",
     arity: -1,
     flags: "admin noscript loading stale no_multi allow_busy",
     since: "1.0.0",
@@ -1980,6 +2234,7 @@ export const SPECS: SpecTable = {
   },
   "slaveof": {
     group: "server",
+    summary: "Old name of REPLICAOF (deprecated)",
     arity: 3,
     flags: "admin noscript stale no_async_loading",
     since: "1.0.0",
@@ -1990,11 +2245,13 @@ export const SPECS: SpecTable = {
   },
   "slowlog": {
     group: "server",
+    summary: "Container for slow query log subcommands",
     arity: -2,
     flags: "",
     since: "2.2.12",
     subs: {
     "get": {
+        summary: "Return entries from the slow query log",
         arity: -2,
         flags: "admin loading stale",
         tips: ["request_policy:all_nodes","nondeterministic_output"],
@@ -2002,17 +2259,20 @@ export const SPECS: SpecTable = {
         args: [{"name":"count","type":"integer","flags":["optional"]}],
     },
     "help": {
+        summary: "Explain the SLOWLOG subcommands",
         arity: 2,
         flags: "loading stale",
         since: "6.2.0",
     },
     "len": {
+        summary: "Count the entries in the slow query log",
         arity: 2,
         flags: "admin loading stale",
         tips: ["request_policy:all_nodes","response_policy:agg_sum","nondeterministic_output"],
         since: "2.2.12",
     },
     "reset": {
+        summary: "Empty the slow query log",
         arity: 2,
         flags: "admin loading stale",
         tips: ["request_policy:all_nodes","response_policy:all_succeeded"],
@@ -2022,6 +2282,7 @@ export const SPECS: SpecTable = {
   },
   "swapdb": {
     group: "server",
+    summary: "Exchange the contents of two databases",
     arity: 3,
     flags: "write fast",
     acl: "keyspace dangerous",
@@ -2030,12 +2291,14 @@ export const SPECS: SpecTable = {
   },
   "sync": {
     group: "server",
+    summary: "Old full-resync replication command used by replicas",
     arity: 1,
     flags: "admin noscript no_async_loading no_multi",
     since: "1.0.0",
   },
   "time": {
     group: "server",
+    summary: "Return the server clock as seconds and microseconds",
     arity: 1,
     flags: "loading stale fast",
     tips: ["nondeterministic_output"],
@@ -2044,6 +2307,7 @@ export const SPECS: SpecTable = {
   // ---- set ----
   "sadd": {
     group: "set",
+    summary: "Add members to a set",
     arity: -3,
     flags: "write denyoom fast",
     acl: "set",
@@ -2053,6 +2317,7 @@ export const SPECS: SpecTable = {
   },
   "scard": {
     group: "set",
+    summary: "Count the members of a set",
     arity: 2,
     flags: "readonly fast",
     acl: "set",
@@ -2062,6 +2327,7 @@ export const SPECS: SpecTable = {
   },
   "sdiff": {
     group: "set",
+    summary: "Return the members of the first set missing from the others",
     arity: -2,
     flags: "readonly",
     acl: "set",
@@ -2072,6 +2338,7 @@ export const SPECS: SpecTable = {
   },
   "sdiffstore": {
     group: "set",
+    summary: "Store the difference of sets under a destination key",
     arity: -3,
     flags: "write denyoom",
     acl: "set",
@@ -2081,6 +2348,7 @@ export const SPECS: SpecTable = {
   },
   "sinter": {
     group: "set",
+    summary: "Return the members common to all given sets",
     arity: -2,
     flags: "readonly",
     acl: "set",
@@ -2091,6 +2359,7 @@ export const SPECS: SpecTable = {
   },
   "sintercard": {
     group: "set",
+    summary: "Count the members common to all given sets, with an optional cap",
     arity: -3,
     flags: "readonly",
     acl: "set",
@@ -2100,6 +2369,7 @@ export const SPECS: SpecTable = {
   },
   "sinterstore": {
     group: "set",
+    summary: "Store the intersection of sets under a destination key",
     arity: -3,
     flags: "write denyoom",
     acl: "set",
@@ -2109,6 +2379,7 @@ export const SPECS: SpecTable = {
   },
   "sismember": {
     group: "set",
+    summary: "Tell whether a value is a member of a set",
     arity: 3,
     flags: "readonly fast",
     acl: "set",
@@ -2118,6 +2389,7 @@ export const SPECS: SpecTable = {
   },
   "smembers": {
     group: "set",
+    summary: "Return every member of a set",
     arity: 2,
     flags: "readonly",
     acl: "set",
@@ -2128,6 +2400,7 @@ export const SPECS: SpecTable = {
   },
   "smismember": {
     group: "set",
+    summary: "Tell, for each of several values, whether it is in a set",
     arity: -3,
     flags: "readonly fast",
     acl: "set",
@@ -2137,6 +2410,7 @@ export const SPECS: SpecTable = {
   },
   "smove": {
     group: "set",
+    summary: "Move a member from one set to another",
     arity: 4,
     flags: "write fast",
     acl: "set",
@@ -2146,6 +2420,7 @@ export const SPECS: SpecTable = {
   },
   "spop": {
     group: "set",
+    summary: "Remove and return random members of a set",
     arity: -2,
     flags: "write fast",
     acl: "set",
@@ -2156,6 +2431,7 @@ export const SPECS: SpecTable = {
   },
   "srandmember": {
     group: "set",
+    summary: "Return random members of a set without removing them",
     arity: -2,
     flags: "readonly",
     acl: "set",
@@ -2166,6 +2442,7 @@ export const SPECS: SpecTable = {
   },
   "srem": {
     group: "set",
+    summary: "Remove members from a set",
     arity: -3,
     flags: "write fast",
     acl: "set",
@@ -2175,6 +2452,7 @@ export const SPECS: SpecTable = {
   },
   "sscan": {
     group: "set",
+    summary: "Walk the members of a set incrementally with a cursor",
     arity: -3,
     flags: "readonly",
     acl: "set",
@@ -2185,6 +2463,7 @@ export const SPECS: SpecTable = {
   },
   "sunion": {
     group: "set",
+    summary: "Return the members found in any of the given sets",
     arity: -2,
     flags: "readonly",
     acl: "set",
@@ -2195,6 +2474,7 @@ export const SPECS: SpecTable = {
   },
   "sunionstore": {
     group: "set",
+    summary: "Store the union of sets under a destination key",
     arity: -3,
     flags: "write denyoom",
     acl: "set",
@@ -2205,6 +2485,7 @@ export const SPECS: SpecTable = {
   // ---- sorted-set ----
   "bzmpop": {
     group: "sorted-set",
+    summary: "Blocking ZMPOP: wait to pop from the first non-empty sorted set",
     arity: -5,
     flags: "write blocking",
     acl: "sortedset",
@@ -2214,6 +2495,7 @@ export const SPECS: SpecTable = {
   },
   "bzpopmax": {
     group: "sorted-set",
+    summary: "Pop the highest-scored member of the first non-empty sorted set, waiting",
     arity: -3,
     flags: "write noscript blocking fast",
     acl: "sortedset",
@@ -2223,6 +2505,7 @@ export const SPECS: SpecTable = {
   },
   "bzpopmin": {
     group: "sorted-set",
+    summary: "Pop the lowest-scored member of the first non-empty sorted set, waiting",
     arity: -3,
     flags: "write noscript blocking fast",
     acl: "sortedset",
@@ -2232,6 +2515,7 @@ export const SPECS: SpecTable = {
   },
   "zadd": {
     group: "sorted-set",
+    summary: "Add members with scores to a sorted set, or update their scores",
     arity: -4,
     flags: "write denyoom fast",
     acl: "sortedset",
@@ -2241,6 +2525,7 @@ export const SPECS: SpecTable = {
   },
   "zcard": {
     group: "sorted-set",
+    summary: "Count the members of a sorted set",
     arity: 2,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2250,6 +2535,7 @@ export const SPECS: SpecTable = {
   },
   "zcount": {
     group: "sorted-set",
+    summary: "Count sorted set members whose scores fall within a range",
     arity: 4,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2259,6 +2545,7 @@ export const SPECS: SpecTable = {
   },
   "zdiff": {
     group: "sorted-set",
+    summary: "Return the members of the first sorted set missing from the others",
     arity: -3,
     flags: "readonly",
     acl: "sortedset",
@@ -2268,6 +2555,7 @@ export const SPECS: SpecTable = {
   },
   "zdiffstore": {
     group: "sorted-set",
+    summary: "Store the difference of sorted sets under a destination key",
     arity: -4,
     flags: "write denyoom",
     acl: "sortedset",
@@ -2277,6 +2565,7 @@ export const SPECS: SpecTable = {
   },
   "zincrby": {
     group: "sorted-set",
+    summary: "Add an amount to a member's score in a sorted set",
     arity: 4,
     flags: "write denyoom fast",
     acl: "sortedset",
@@ -2286,6 +2575,7 @@ export const SPECS: SpecTable = {
   },
   "zinter": {
     group: "sorted-set",
+    summary: "Return the intersection of sorted sets with combined scores",
     arity: -3,
     flags: "readonly",
     acl: "sortedset",
@@ -2295,6 +2585,7 @@ export const SPECS: SpecTable = {
   },
   "zintercard": {
     group: "sorted-set",
+    summary: "Count the members common to all given sorted sets, with an optional cap",
     arity: -3,
     flags: "readonly",
     acl: "sortedset",
@@ -2304,6 +2595,7 @@ export const SPECS: SpecTable = {
   },
   "zinterstore": {
     group: "sorted-set",
+    summary: "Store the intersection of sorted sets under a destination key",
     arity: -4,
     flags: "write denyoom",
     acl: "sortedset",
@@ -2313,6 +2605,7 @@ export const SPECS: SpecTable = {
   },
   "zlexcount": {
     group: "sorted-set",
+    summary: "Count sorted set members within a lexicographic range",
     arity: 4,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2322,6 +2615,7 @@ export const SPECS: SpecTable = {
   },
   "zmpop": {
     group: "sorted-set",
+    summary: "Pop the lowest or highest members from the first non-empty sorted set",
     arity: -4,
     flags: "write",
     acl: "sortedset",
@@ -2331,6 +2625,7 @@ export const SPECS: SpecTable = {
   },
   "zmscore": {
     group: "sorted-set",
+    summary: "Return the scores of several members of a sorted set",
     arity: -3,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2340,6 +2635,7 @@ export const SPECS: SpecTable = {
   },
   "zpopmax": {
     group: "sorted-set",
+    summary: "Remove and return the highest-scored members of a sorted set",
     arity: -2,
     flags: "write fast",
     acl: "sortedset",
@@ -2349,6 +2645,7 @@ export const SPECS: SpecTable = {
   },
   "zpopmin": {
     group: "sorted-set",
+    summary: "Remove and return the lowest-scored members of a sorted set",
     arity: -2,
     flags: "write fast",
     acl: "sortedset",
@@ -2358,6 +2655,7 @@ export const SPECS: SpecTable = {
   },
   "zrandmember": {
     group: "sorted-set",
+    summary: "Pick random members of a sorted set, optionally with scores",
     arity: -2,
     flags: "readonly",
     acl: "sortedset",
@@ -2368,6 +2666,7 @@ export const SPECS: SpecTable = {
   },
   "zrange": {
     group: "sorted-set",
+    summary: "Return a range of sorted set members by rank, score or lexicographic order",
     arity: -4,
     flags: "readonly",
     acl: "sortedset",
@@ -2377,6 +2676,7 @@ export const SPECS: SpecTable = {
   },
   "zrangebylex": {
     group: "sorted-set",
+    summary: "Return sorted set members within a lexicographic range (deprecated)",
     arity: -4,
     flags: "readonly",
     acl: "sortedset",
@@ -2389,6 +2689,7 @@ export const SPECS: SpecTable = {
   },
   "zrangebyscore": {
     group: "sorted-set",
+    summary: "Return sorted set members within a score range (deprecated)",
     arity: -4,
     flags: "readonly",
     acl: "sortedset",
@@ -2401,6 +2702,7 @@ export const SPECS: SpecTable = {
   },
   "zrangestore": {
     group: "sorted-set",
+    summary: "Store a range of a sorted set under a destination key",
     arity: -5,
     flags: "write denyoom",
     acl: "sortedset",
@@ -2410,6 +2712,7 @@ export const SPECS: SpecTable = {
   },
   "zrank": {
     group: "sorted-set",
+    summary: "Return the rank of a member in ascending score order",
     arity: 3,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2419,6 +2722,7 @@ export const SPECS: SpecTable = {
   },
   "zrem": {
     group: "sorted-set",
+    summary: "Remove members from a sorted set",
     arity: -3,
     flags: "write fast",
     acl: "sortedset",
@@ -2428,6 +2732,7 @@ export const SPECS: SpecTable = {
   },
   "zremrangebylex": {
     group: "sorted-set",
+    summary: "Delete the sorted set members within a lexicographic range",
     arity: 4,
     flags: "write",
     acl: "sortedset",
@@ -2437,6 +2742,7 @@ export const SPECS: SpecTable = {
   },
   "zremrangebyrank": {
     group: "sorted-set",
+    summary: "Delete the sorted set members within a rank range",
     arity: 4,
     flags: "write",
     acl: "sortedset",
@@ -2446,6 +2752,7 @@ export const SPECS: SpecTable = {
   },
   "zremrangebyscore": {
     group: "sorted-set",
+    summary: "Delete the sorted set members within a score range",
     arity: 4,
     flags: "write",
     acl: "sortedset",
@@ -2455,6 +2762,7 @@ export const SPECS: SpecTable = {
   },
   "zrevrange": {
     group: "sorted-set",
+    summary: "Return sorted set members by rank, highest first (deprecated)",
     arity: -4,
     flags: "readonly",
     acl: "sortedset",
@@ -2467,6 +2775,7 @@ export const SPECS: SpecTable = {
   },
   "zrevrangebylex": {
     group: "sorted-set",
+    summary: "Return a lexicographic range in reverse order (deprecated)",
     arity: -4,
     flags: "readonly",
     acl: "sortedset",
@@ -2479,6 +2788,7 @@ export const SPECS: SpecTable = {
   },
   "zrevrangebyscore": {
     group: "sorted-set",
+    summary: "Return a score range, highest scores first (deprecated)",
     arity: -4,
     flags: "readonly",
     acl: "sortedset",
@@ -2491,6 +2801,7 @@ export const SPECS: SpecTable = {
   },
   "zrevrank": {
     group: "sorted-set",
+    summary: "Return the rank of a member in descending score order",
     arity: 3,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2500,6 +2811,7 @@ export const SPECS: SpecTable = {
   },
   "zscan": {
     group: "sorted-set",
+    summary: "Walk the members and scores of a sorted set with a cursor",
     arity: -3,
     flags: "readonly",
     acl: "sortedset",
@@ -2510,6 +2822,7 @@ export const SPECS: SpecTable = {
   },
   "zscore": {
     group: "sorted-set",
+    summary: "Return the score of a sorted set member",
     arity: 3,
     flags: "readonly fast",
     acl: "sortedset",
@@ -2519,6 +2832,7 @@ export const SPECS: SpecTable = {
   },
   "zunion": {
     group: "sorted-set",
+    summary: "Return the union of sorted sets with combined scores",
     arity: -3,
     flags: "readonly",
     acl: "sortedset",
@@ -2528,6 +2842,7 @@ export const SPECS: SpecTable = {
   },
   "zunionstore": {
     group: "sorted-set",
+    summary: "Store the union of sorted sets under a destination key",
     arity: -4,
     flags: "write denyoom",
     acl: "sortedset",
@@ -2538,6 +2853,7 @@ export const SPECS: SpecTable = {
   // ---- stream ----
   "xack": {
     group: "stream",
+    summary: "Acknowledge entries a consumer group has finished processing",
     arity: -4,
     flags: "write fast",
     acl: "stream",
@@ -2547,6 +2863,7 @@ export const SPECS: SpecTable = {
   },
   "xadd": {
     group: "stream",
+    summary: "Append an entry to a stream, trimming it if asked",
     arity: -5,
     flags: "write denyoom fast",
     acl: "stream",
@@ -2557,6 +2874,7 @@ export const SPECS: SpecTable = {
   },
   "xautoclaim": {
     group: "stream",
+    summary: "Transfer entries idle too long to another consumer, scanning by ID",
     arity: -6,
     flags: "write fast",
     acl: "stream",
@@ -2567,6 +2885,7 @@ export const SPECS: SpecTable = {
   },
   "xclaim": {
     group: "stream",
+    summary: "Transfer specific pending entries to another consumer",
     arity: -6,
     flags: "write fast",
     acl: "stream",
@@ -2577,6 +2896,7 @@ export const SPECS: SpecTable = {
   },
   "xdel": {
     group: "stream",
+    summary: "Remove entries from a stream by ID",
     arity: -3,
     flags: "write fast",
     acl: "stream",
@@ -2586,11 +2906,13 @@ export const SPECS: SpecTable = {
   },
   "xgroup": {
     group: "stream",
+    summary: "Container for consumer group management subcommands",
     arity: -2,
     flags: "",
     since: "5.0.0",
     subs: {
     "create": {
+        summary: "Create a consumer group on a stream",
         arity: -5,
         flags: "write denyoom",
         acl: "stream",
@@ -2599,6 +2921,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0},{"name":"groupname","type":"string"},{"name":"id","type":"oneof","arguments":[{"name":"id","type":"string"},{"name":"new_id","type":"pure-token","token":"$"}]},{"name":"mkstream","type":"pure-token","token":"MKSTREAM","flags":["optional"]},{"name":"entries_read","type":"integer","token":"ENTRIESREAD","flags":["optional"]}],
     },
     "createconsumer": {
+        summary: "Add a consumer to a consumer group",
         arity: 5,
         flags: "write denyoom",
         acl: "stream",
@@ -2607,6 +2930,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0},{"name":"groupname","type":"string"},{"name":"consumername","type":"string"}],
     },
     "delconsumer": {
+        summary: "Remove a consumer from a consumer group",
         arity: 5,
         flags: "write",
         acl: "stream",
@@ -2615,6 +2939,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0},{"name":"groupname","type":"string"},{"name":"consumername","type":"string"}],
     },
     "destroy": {
+        summary: "Delete a consumer group from a stream",
         arity: 4,
         flags: "write",
         acl: "stream",
@@ -2623,12 +2948,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0},{"name":"groupname","type":"string"}],
     },
     "help": {
+        summary: "Explain the XGROUP subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "stream",
         since: "5.0.0",
     },
     "setid": {
+        summary: "Move a consumer group's last delivered ID",
         arity: -5,
         flags: "write",
         acl: "stream",
@@ -2640,11 +2967,13 @@ export const SPECS: SpecTable = {
   },
   "xinfo": {
     group: "stream",
+    summary: "Container for stream introspection subcommands",
     arity: -2,
     flags: "",
     since: "5.0.0",
     subs: {
     "consumers": {
+        summary: "Describe the consumers of a consumer group",
         arity: 4,
         flags: "readonly",
         acl: "stream",
@@ -2654,6 +2983,7 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0},{"name":"groupname","type":"string"}],
     },
     "groups": {
+        summary: "Describe the consumer groups of a stream",
         arity: 3,
         flags: "readonly",
         acl: "stream",
@@ -2662,12 +2992,14 @@ export const SPECS: SpecTable = {
         args: [{"name":"key","type":"key","key_spec_index":0}],
     },
     "help": {
+        summary: "Explain the XINFO subcommands",
         arity: 2,
         flags: "loading stale",
         acl: "stream",
         since: "5.0.0",
     },
     "stream": {
+        summary: "Describe a stream, optionally in full detail",
         arity: -3,
         flags: "readonly",
         acl: "stream",
@@ -2679,6 +3011,7 @@ export const SPECS: SpecTable = {
   },
   "xlen": {
     group: "stream",
+    summary: "Count the entries in a stream",
     arity: 2,
     flags: "readonly fast",
     acl: "stream",
@@ -2688,6 +3021,7 @@ export const SPECS: SpecTable = {
   },
   "xpending": {
     group: "stream",
+    summary: "Inspect the entries delivered to a group but not yet acknowledged",
     arity: -3,
     flags: "readonly",
     acl: "stream",
@@ -2698,6 +3032,7 @@ export const SPECS: SpecTable = {
   },
   "xrange": {
     group: "stream",
+    summary: "Return stream entries between two IDs",
     arity: -4,
     flags: "readonly",
     acl: "stream",
@@ -2707,6 +3042,7 @@ export const SPECS: SpecTable = {
   },
   "xread": {
     group: "stream",
+    summary: "Read entries newer than given IDs from streams, optionally waiting",
     arity: -4,
     flags: "readonly blocking",
     acl: "stream",
@@ -2716,6 +3052,7 @@ export const SPECS: SpecTable = {
   },
   "xreadgroup": {
     group: "stream",
+    summary: "Read stream entries as a member of a consumer group",
     arity: -7,
     flags: "write blocking",
     acl: "stream",
@@ -2725,6 +3062,7 @@ export const SPECS: SpecTable = {
   },
   "xrevrange": {
     group: "stream",
+    summary: "Return stream entries between two IDs, newest first",
     arity: -4,
     flags: "readonly",
     acl: "stream",
@@ -2734,6 +3072,7 @@ export const SPECS: SpecTable = {
   },
   "xsetid": {
     group: "stream",
+    summary: "Set a stream's last ID and related metadata",
     arity: -3,
     flags: "write denyoom fast",
     acl: "stream",
@@ -2743,6 +3082,7 @@ export const SPECS: SpecTable = {
   },
   "xtrim": {
     group: "stream",
+    summary: "Shorten a stream by length or minimum ID",
     arity: -4,
     flags: "write",
     acl: "stream",
@@ -2754,6 +3094,7 @@ export const SPECS: SpecTable = {
   // ---- string ----
   "append": {
     group: "string",
+    summary: "Add a string to the end of a key's value",
     arity: 3,
     flags: "write denyoom fast",
     acl: "string",
@@ -2763,6 +3104,7 @@ export const SPECS: SpecTable = {
   },
   "decr": {
     group: "string",
+    summary: "Subtract one from the integer held at a key",
     arity: 2,
     flags: "write denyoom fast",
     acl: "string",
@@ -2772,6 +3114,7 @@ export const SPECS: SpecTable = {
   },
   "decrby": {
     group: "string",
+    summary: "Subtract an amount from the integer held at a key",
     arity: 3,
     flags: "write denyoom fast",
     acl: "string",
@@ -2781,6 +3124,7 @@ export const SPECS: SpecTable = {
   },
   "get": {
     group: "string",
+    summary: "Return the string value of a key",
     arity: 2,
     flags: "readonly fast",
     acl: "string",
@@ -2790,6 +3134,7 @@ export const SPECS: SpecTable = {
   },
   "getdel": {
     group: "string",
+    summary: "Return a string value and remove its key",
     arity: 2,
     flags: "write fast",
     acl: "string",
@@ -2799,6 +3144,7 @@ export const SPECS: SpecTable = {
   },
   "getex": {
     group: "string",
+    summary: "Return a string value, changing its expiration",
     arity: -2,
     flags: "write fast",
     acl: "string",
@@ -2808,6 +3154,7 @@ export const SPECS: SpecTable = {
   },
   "getrange": {
     group: "string",
+    summary: "Return a substring of a string value by byte offsets",
     arity: 4,
     flags: "readonly",
     acl: "string",
@@ -2817,6 +3164,7 @@ export const SPECS: SpecTable = {
   },
   "getset": {
     group: "string",
+    summary: "Set a new string value and return the old one (deprecated)",
     arity: 3,
     flags: "write denyoom fast",
     acl: "string",
@@ -2829,6 +3177,7 @@ export const SPECS: SpecTable = {
   },
   "incr": {
     group: "string",
+    summary: "Add one to the integer held at a key",
     arity: 2,
     flags: "write denyoom fast",
     acl: "string",
@@ -2838,6 +3187,7 @@ export const SPECS: SpecTable = {
   },
   "incrby": {
     group: "string",
+    summary: "Add an amount to the integer held at a key",
     arity: 3,
     flags: "write denyoom fast",
     acl: "string",
@@ -2847,6 +3197,7 @@ export const SPECS: SpecTable = {
   },
   "incrbyfloat": {
     group: "string",
+    summary: "Add a floating point amount to the number held at a key",
     arity: 3,
     flags: "write denyoom fast",
     acl: "string",
@@ -2856,6 +3207,7 @@ export const SPECS: SpecTable = {
   },
   "lcs": {
     group: "string",
+    summary: "Find the longest common subsequence of two string values",
     arity: -3,
     flags: "readonly",
     acl: "string",
@@ -2865,6 +3217,7 @@ export const SPECS: SpecTable = {
   },
   "mget": {
     group: "string",
+    summary: "Return the string values of several keys",
     arity: -2,
     flags: "readonly fast",
     acl: "string",
@@ -2875,6 +3228,7 @@ export const SPECS: SpecTable = {
   },
   "mset": {
     group: "string",
+    summary: "Set several keys to string values at once",
     arity: -3,
     flags: "write denyoom",
     acl: "string",
@@ -2885,6 +3239,7 @@ export const SPECS: SpecTable = {
   },
   "msetnx": {
     group: "string",
+    summary: "Set several keys only when none of them exists yet",
     arity: -3,
     flags: "write denyoom",
     acl: "string",
@@ -2895,6 +3250,7 @@ export const SPECS: SpecTable = {
   },
   "psetex": {
     group: "string",
+    summary: "Set a string value with a time to live in milliseconds",
     arity: 4,
     flags: "write denyoom",
     acl: "string",
@@ -2904,6 +3260,7 @@ export const SPECS: SpecTable = {
   },
   "set": {
     group: "string",
+    summary: "Store a string value, with optional expiration and conditions",
     arity: -3,
     flags: "write denyoom",
     acl: "string",
@@ -2913,6 +3270,7 @@ export const SPECS: SpecTable = {
   },
   "setex": {
     group: "string",
+    summary: "Set a string value with a time to live in seconds",
     arity: 4,
     flags: "write denyoom",
     acl: "string",
@@ -2922,6 +3280,7 @@ export const SPECS: SpecTable = {
   },
   "setnx": {
     group: "string",
+    summary: "Set a string value only when the key is missing",
     arity: 3,
     flags: "write denyoom fast",
     acl: "string",
@@ -2931,6 +3290,7 @@ export const SPECS: SpecTable = {
   },
   "setrange": {
     group: "string",
+    summary: "Overwrite part of a string value starting at an offset",
     arity: 4,
     flags: "write denyoom",
     acl: "string",
@@ -2940,6 +3300,7 @@ export const SPECS: SpecTable = {
   },
   "strlen": {
     group: "string",
+    summary: "Return the byte length of a string value",
     arity: 2,
     flags: "readonly fast",
     acl: "string",
@@ -2949,6 +3310,7 @@ export const SPECS: SpecTable = {
   },
   "substr": {
     group: "string",
+    summary: "Old name of GETRANGE (deprecated)",
     arity: 4,
     flags: "readonly",
     acl: "string",
@@ -2962,6 +3324,7 @@ export const SPECS: SpecTable = {
   // ---- transactions ----
   "discard": {
     group: "transactions",
+    summary: "Throw away the commands queued in a transaction",
     arity: 1,
     flags: "noscript loading stale fast allow_busy",
     acl: "transaction",
@@ -2969,6 +3332,7 @@ export const SPECS: SpecTable = {
   },
   "exec": {
     group: "transactions",
+    summary: "Run the commands queued in a transaction",
     arity: 1,
     flags: "noscript loading stale skip_slowlog",
     acl: "transaction",
@@ -2976,6 +3340,7 @@ export const SPECS: SpecTable = {
   },
   "multi": {
     group: "transactions",
+    summary: "Open a transaction; later commands are queued until EXEC",
     arity: 1,
     flags: "noscript loading stale fast allow_busy",
     acl: "transaction",
@@ -2983,6 +3348,7 @@ export const SPECS: SpecTable = {
   },
   "unwatch": {
     group: "transactions",
+    summary: "Forget every key watched by this connection",
     arity: 1,
     flags: "noscript loading stale fast allow_busy",
     acl: "transaction",
@@ -2990,6 +3356,7 @@ export const SPECS: SpecTable = {
   },
   "watch": {
     group: "transactions",
+    summary: "Make the next transaction abort if any of these keys change",
     arity: -2,
     flags: "noscript loading stale fast allow_busy",
     acl: "transaction",
