@@ -8,8 +8,10 @@
 //   signalReady() does it explicitly, e.g. for XADD), handleReadyKeys() runs after the command
 //   and offers the key to its waiters in order. Each waiter's serve(c, key) decides: it
 //   replies and returns true (the client is unblocked), or returns false to keep waiting (the
-//   key holds another type: a BLPOP waiter ignores a zset, as in 7.0). It stops once the key
-//   is gone. serve() may fail() (e.g. BLMOVE's destination of the wrong type): the client
+//   key holds another type: a BLPOP waiter ignores a zset, as in 7.0). Once the key is gone
+//   only waiters that blocked with noKey are offered it (XREADGROUP, which 7.0 unblocks with
+//   an error when its stream is deleted; Db signals deleted and overwritten keys that have
+//   waiters). serve() may fail() (e.g. BLMOVE's destination of the wrong type): the client
 //   gets the error and is unblocked, like Redis's checkType() there.
 // - serve() runs with c.db the db the client blocked in and may call propagateAs() (the
 //   framework resets the client's selfPropagated flag afterwards) and ks.written().
@@ -46,6 +48,8 @@ export class Blocked {
     readonly deadline: number,
     readonly serve: ServeFn,
     readonly onTimeout: TimeoutFn,
+    /** serve() is also offered keys that were deleted (XREADGROUP: -UNBLOCKED in 7.0) */
+    readonly noKey: boolean = false,
   ) {}
 }
 
@@ -163,7 +167,14 @@ export function parseBlockTimeoutMs(c: Client, ms: number): number {
  * Blocks `c` on `keys` (in c.db) until serve() succeeds for one of them, the deadline
  * (absolute ms, 0 = never) passes, CLIENT UNBLOCK, or a disconnect.
  */
-export function blockOnKeys(c: Client, keys: string[], deadline: number, serve: ServeFn, onTimeout: TimeoutFn = nullArrayReply): void {
+export function blockOnKeys(
+  c: Client,
+  keys: string[],
+  deadline: number,
+  serve: ServeFn,
+  onTimeout: TimeoutFn = nullArrayReply,
+  noKey = false,
+): void {
   const db = c.db;
   const uniq: string[] = [];
   let perKey = waiting.get(db);
@@ -177,7 +188,7 @@ export function blockOnKeys(c: Client, keys: string[], deadline: number, serve: 
     uniq.push(key);
     db.blocked.set(key, (db.blocked.get(key) ?? 0) + 1);
   }
-  const b = new Blocked(db, uniq, deadline, serve, onTimeout);
+  const b = new Blocked(db, uniq, deadline, serve, onTimeout, noKey);
   c.blocked = b;
   c.flags |= CF.BLOCKED;
   const srv = c.srv;
@@ -273,8 +284,9 @@ export function handleReadyKeys(srv: Server): void {
       if (set === undefined) continue;
       ks.tick();
       for (const c of set) {
-        if (db.lookup(key) === undefined) break;
         const b = c.blocked as Blocked;
+        // A key that is gone serves only the waiters that want to hear about it.
+        if (!b.noKey && db.lookup(key) === undefined) continue;
         let served = false;
         const mark = c.out.n;
         try {

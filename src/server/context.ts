@@ -272,6 +272,8 @@ export class Server {
     this.ks.clockOffset = Date.now() - performance.now();
     const budget = (1000 / this.hz) * 0.25;
     this.ks.activeExpireCycle(budget);
+    // Expired keys may end blocks (XREADGROUP on a deleted stream).
+    if (this.ks.readyKeys.length !== 0) this.hooks.readyKeys?.(this);
     // Reclaim arena space of overwritten/deleted values, a bounded slice per tick.
     for (const db of this.ks.dbs) if (db.dict.size) db.dict.compact(1 << 20);
     const timeout = this.cfg.num("timeout");

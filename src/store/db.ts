@@ -144,6 +144,8 @@ export class Db {
       this.fresh(id, key);
     } else {
       t.setValue(id, v);
+      // The old value is gone: waiters that care (XREADGROUP on a stream) must hear of it.
+      if (this.blocked !== null && this.blocked.has(key)) this.ks.readyKeys.push([this, key]);
       if (!keepTtl && t.exp[id] !== 0) t.clearExp(id);
       // A new value is a new object for LRU/LFU purposes, as in Redis's dbOverwrite.
       t.lru[id] = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
@@ -183,6 +185,11 @@ export class Db {
   }
 
   removeId(id: number, key: string | null): void {
+    if (this.blocked !== null) {
+      // Deleted keys are signalled like new ones: XREADGROUP waiters are unblocked (7.0).
+      const k = key ?? this.dict.keyOf(id);
+      if (this.blocked.has(k)) this.ks.readyKeys.push([this, k]);
+    }
     if (this.slots !== null) {
       const k = key ?? this.dict.keyOf(id);
       const slot = keySlotStr(k);
@@ -219,6 +226,7 @@ export class Db {
   /** Removes everything; returns how many keys were removed. */
   clear(): number {
     const n = this.dict.size;
+    if (this.blocked !== null) for (const key of this.blocked.keys()) if (this.dict.has(key)) this.ks.readyKeys.push([this, key]);
     // A new table (not an in-place clear): a script's undo log may keep the old one.
     this.dict = new KeyTable();
     if (this.slots !== null) this.slots = new Map();

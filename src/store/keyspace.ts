@@ -239,9 +239,9 @@ export class Keyspace {
     this.modifiedAll(da, dbb);
     this.modifiedAll(dbb, da);
     da.swapWith(dbb);
-    // Clients blocked in either db may now find their keys.
+    // Clients blocked in either db may now find their keys (or, XREADGROUP, lose them).
     for (const db of [da, dbb]) {
-      if (db.blocked) for (const key of db.blocked.keys()) if (db.dict.has(key)) this.readyKeys.push([db, key]);
+      if (db.blocked) for (const key of db.blocked.keys()) this.readyKeys.push([db, key]);
     }
     this.dirty++;
   }

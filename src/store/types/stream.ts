@@ -1,0 +1,1068 @@
+// The stream type (Redis 7.0): entries keyed by 128-bit IDs "<ms>-<seq>", consumer groups with
+// their pending entries lists (PEL), consumers, last-delivered ID and the 7.0 read counters
+// (entries-read, lag).
+//
+// Entries live in nodes that mirror Redis's listpack nodes one for one: a node starts with the
+// "master" ID and fields of the first entry added to it, holds up to stream-node-max-entries
+// entries (deleted ones included) and closes once its listpack would reach
+// stream-node-max-bytes. The byte size of each node's listpack is tracked exactly (the
+// listpack encoding sizes of every element, as Redis would write them) but no bytes are kept:
+// entries are plain objects. That makes everything whose visible result depends on node
+// boundaries behave as in Redis: approximate trimming ("~" only drops whole nodes), deleted
+// entries that stay in their node until it empties, XINFO STREAM's radix-tree-keys and
+// radix-tree-nodes, and the RDB form (one listpack per node).
+//
+// Nodes are indexed by master ID in a B+tree (IdTree), as are the PELs: O(log n) seek,
+// insert and delete, ordered walks. uint64 halves of IDs are kept as two uint32 words so the
+// whole 128-bit range is exact without BigInt on the hot paths.
+
+import { parseI64 } from "../../util/numbers.ts";
+import { Obj, type EncodingLimits } from "../value.ts";
+
+const U32 = 4294967296;
+const W_MAX = 0xffffffff;
+
+// ------------------------------------------------------------------------------------- IDs
+
+/** A stream ID: ms and seq, each an unsigned 64-bit integer held as high/low 32-bit words. */
+export class SID {
+  private s: string | null = null;
+  constructor(
+    readonly mh: number,
+    readonly ml: number,
+    readonly sh: number,
+    readonly sl: number,
+  ) {}
+
+  /** "<ms>-<seq>" (cached). */
+  get str(): string {
+    return (this.s ??= u64str(this.mh, this.ml) + "-" + u64str(this.sh, this.sl));
+  }
+
+  isZero(): boolean {
+    return this.mh === 0 && this.ml === 0 && this.sh === 0 && this.sl === 0;
+  }
+
+  isMax(): boolean {
+    return this.mh === W_MAX && this.ml === W_MAX && this.sh === W_MAX && this.sl === W_MAX;
+  }
+
+  /** ms as a number (exact below 2^53). */
+  get ms(): number {
+    return this.mh * U32 + this.ml;
+  }
+
+  /** The 16 big-endian bytes Redis uses as rax keys. */
+  bytes(): Uint8Array {
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, this.mh);
+    v.setUint32(4, this.ml);
+    v.setUint32(8, this.sh);
+    v.setUint32(12, this.sl);
+    return b;
+  }
+
+  static fromBytes(b: Uint8Array, at = 0): SID {
+    const v = new DataView(b.buffer, b.byteOffset + at, 16);
+    return new SID(v.getUint32(0), v.getUint32(4), v.getUint32(8), v.getUint32(12));
+  }
+
+  static fromBig(ms: bigint, seq: bigint): SID {
+    return new SID(Number(ms >> 32n), Number(ms & 0xffffffffn), Number(seq >> 32n), Number(seq & 0xffffffffn));
+  }
+
+  /** ID for a millisecond time (ms < 2^53) and a small seq. */
+  static of(ms: number, seq = 0): SID {
+    const mh = Math.floor(ms / U32);
+    const sh = Math.floor(seq / U32);
+    return new SID(mh, ms - mh * U32, sh, seq - sh * U32);
+  }
+
+  msBig(): bigint {
+    return (BigInt(this.mh) << 32n) | BigInt(this.ml);
+  }
+
+  seqBig(): bigint {
+    return (BigInt(this.sh) << 32n) | BigInt(this.sl);
+  }
+}
+
+export const ZERO_ID = new SID(0, 0, 0, 0);
+export const MAX_ID = new SID(W_MAX, W_MAX, W_MAX, W_MAX);
+
+export function cmpId(a: SID, b: SID): number {
+  return a.mh - b.mh || a.ml - b.ml || a.sh - b.sh || a.sl - b.sl;
+}
+
+/** Decimal form of an unsigned 64-bit value given as two words. */
+export function u64str(h: number, l: number): string {
+  if (h < 0x200000) return String(h * U32 + l);
+  return ((BigInt(h) << 32n) | BigInt(l)).toString();
+}
+
+/** The next ID (128-bit increment), or null past the largest one (streamIncrID's error). */
+export function incrId(a: SID): SID | null {
+  if (a.sl !== W_MAX) return new SID(a.mh, a.ml, a.sh, a.sl + 1);
+  if (a.sh !== W_MAX) return new SID(a.mh, a.ml, a.sh + 1, 0);
+  if (a.ml !== W_MAX) return new SID(a.mh, a.ml + 1, 0, 0);
+  if (a.mh !== W_MAX) return new SID(a.mh + 1, 0, 0, 0);
+  return null;
+}
+
+/** The previous ID, or null below 0-0 (streamDecrID's error). */
+export function decrId(a: SID): SID | null {
+  if (a.sl !== 0) return new SID(a.mh, a.ml, a.sh, a.sl - 1);
+  if (a.sh !== 0) return new SID(a.mh, a.ml, a.sh - 1, W_MAX);
+  if (a.ml !== 0) return new SID(a.mh, a.ml - 1, W_MAX, W_MAX);
+  if (a.mh !== 0) return new SID(a.mh - 1, W_MAX, W_MAX, W_MAX);
+  return null;
+}
+
+const U64_MAX = 18446744073709551615n;
+
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * Redis's string2ull: a strict int64 (string2ll) must not be negative; anything else goes to
+ * strtoull (leading spaces, a sign, leading zeros; "-n" wraps modulo 2^64). Returns [hi, lo]
+ * words or null.
+ */
+export function parseU64(s: string): [number, number] | null {
+  const n = s.length;
+  if (n === 0) return null;
+  // Fast path: plain digits that fit a double exactly.
+  if (n <= 15) {
+    let v = 0;
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) {
+        ok = false;
+        break;
+      }
+      v = v * 10 + d;
+    }
+    if (ok) {
+      const h = Math.floor(v / U32);
+      return [h, v - h * U32];
+    }
+  }
+  const ll = parseI64(s);
+  if (!Number.isNaN(ll)) {
+    if (ll < 0) return null;
+    const b = BigInt(s);
+    return [Number(b >> 32n), Number(b & 0xffffffffn)];
+  }
+  // strtoull(s, &end, 10) with the whole string consumed, no ERANGE.
+  let i = 0;
+  while (i < n && isCSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 43 || c0 === 45) {
+    neg = c0 === 45;
+    i++;
+  }
+  const ds = i;
+  while (i < n) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    i++;
+  }
+  if (i === ds) return null;
+  let b = BigInt(s.slice(ds));
+  if (b > U64_MAX) return null;
+  if (neg) b = (U64_MAX + 1n - b) & U64_MAX;
+  return [Number(b >> 32n), Number(b & 0xffffffffn)];
+}
+
+/** What parseId() returns besides the ID: whether "<ms>-*" asked for an automatic seq. */
+export const parsed = { seqGiven: true };
+
+/**
+ * Parses a stream ID as Redis's streamGenericParseIDOrReply: "-" / "+" (unless strict),
+ * "<ms>" (seq = missingSeq: 0 or the largest), "<ms>-<seq>", and with autoSeq "<ms>-*"
+ * (parsed.seqGiven = false). The C string ends at the first NUL byte; longer than 127 bytes
+ * is invalid. Returns null when invalid.
+ */
+export function parseId(s: string, maxSeq: boolean, strict: boolean, autoSeq = false): SID | null {
+  parsed.seqGiven = true;
+  if (s.length > 127) return null;
+  const nul = s.indexOf("\0");
+  if (nul >= 0) s = s.slice(0, nul);
+  if (s === "-") return strict ? null : ZERO_ID;
+  if (s === "+") return strict ? null : MAX_ID;
+  const dash = s.indexOf("-");
+  const ms = parseU64(dash < 0 ? s : s.slice(0, dash));
+  if (ms === null) return null;
+  if (dash < 0) return maxSeq ? new SID(ms[0], ms[1], W_MAX, W_MAX) : new SID(ms[0], ms[1], 0, 0);
+  const rest = s.slice(dash + 1);
+  if (autoSeq && rest === "*") {
+    parsed.seqGiven = false;
+    return new SID(ms[0], ms[1], 0, 0);
+  }
+  const seq = parseU64(rest);
+  if (seq === null) return null;
+  return new SID(ms[0], ms[1], seq[0], seq[1]);
+}
+
+// ------------------------------------------------------------------- listpack size model
+
+/** Bytes of a listpack integer element (encoding + backlen). */
+export function lpIntSize(v: number): number {
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
+function backlenSize(l: number): number {
+  if (l <= 127) return 1;
+  if (l < 16383) return 2;
+  if (l < 2097151) return 3;
+  if (l < 268435455) return 4;
+  return 5;
+}
+
+/** Bytes of a listpack string element (integers in canonical form are stored as integers). */
+export function lpStrSize(s: string): number {
+  const n = s.length;
+  if (n <= 20 && n > 0) {
+    const c = s.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || c === 45) {
+      const v = parseI64(s);
+      if (!Number.isNaN(v)) return lpIntSize(v);
+    }
+  }
+  const enc = n <= 63 ? 1 + n : n <= 4095 ? 2 + n : 5 + n;
+  return enc + backlenSize(enc);
+}
+
+/** Bytes of the int64 (a - b) mod 2^64, for uint64 values given as words. */
+function deltaSize(ah: number, al: number, bh: number, bl: number): number {
+  let dh = ah - bh;
+  let dl = al - bl;
+  if (dl < 0) {
+    dl += U32;
+    dh -= 1;
+  }
+  const hi = dh | 0;
+  if (hi === 0) return lpIntSize(dl);
+  if (hi === -1) return lpIntSize(dl - U32);
+  return 10;
+}
+
+/** Listpack header (total bytes + count) and end byte. */
+const LP_EMPTY = 7;
+/** STREAM_LISTPACK_MAX_SIZE */
+export const NODE_MAX_BYTES_CAP = 1 << 30;
+
+export const F_DELETED = 1;
+export const F_SAMEFIELDS = 2;
+
+// ----------------------------------------------------------------------------- IdTree
+
+const LEAF_MAX = 64;
+const INNER_MAX = 64;
+
+export class IdLeaf<V> {
+  keys: SID[] = [];
+  vals: V[] = [];
+  next: IdLeaf<V> | null = null;
+  prev: IdLeaf<V> | null = null;
+}
+
+class IdInner<V> {
+  /** keys[i] (i >= 1) <= every key under kids[i], > every key under kids[i-1]; keys[0] unused */
+  keys: SID[] = [];
+  kids: (IdLeaf<V> | IdInner<V>)[] = [];
+}
+
+/** Index of the last key <= id (-1 if none). */
+function floorIdx(keys: SID[], id: SID): number {
+  let lo = 0;
+  let hi = keys.length - 1;
+  let r = -1;
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1;
+    if (cmpId(keys[m]!, id) <= 0) {
+      r = m;
+      lo = m + 1;
+    } else hi = m - 1;
+  }
+  return r;
+}
+
+/** Index of the first key >= id (keys.length if none). */
+function ceilIdx(keys: SID[], id: SID): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (cmpId(keys[m]!, id) < 0) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** A position in an IdTree (leaf + index); leaf null = past the end. */
+export class IdCursor<V> {
+  constructor(
+    public leaf: IdLeaf<V> | null,
+    public i: number,
+  ) {}
+  get key(): SID {
+    return this.leaf!.keys[this.i]!;
+  }
+  get val(): V {
+    return this.leaf!.vals[this.i]!;
+  }
+  next(): void {
+    const l = this.leaf!;
+    if (++this.i >= l.keys.length) {
+      let n = l.next;
+      while (n !== null && n.keys.length === 0) n = n.next;
+      this.leaf = n;
+      this.i = 0;
+    }
+  }
+  prev(): void {
+    if (--this.i < 0) {
+      let p = this.leaf!.prev;
+      while (p !== null && p.keys.length === 0) p = p.prev;
+      this.leaf = p;
+      this.i = p === null ? 0 : p.keys.length - 1;
+    }
+  }
+}
+
+/** An ordered map keyed by stream IDs: a B+tree with linked leaves (Redis uses a rax). */
+export class IdTree<V> {
+  root: IdLeaf<V> | IdInner<V> = new IdLeaf<V>();
+  head: IdLeaf<V>;
+  tail: IdLeaf<V>;
+  size = 0;
+
+  constructor() {
+    this.head = this.tail = this.root as IdLeaf<V>;
+  }
+
+  private leafFor(id: SID): IdLeaf<V> {
+    let n = this.root;
+    while (n instanceof IdInner) {
+      const i = floorIdx(n.keys, id);
+      n = n.kids[i < 1 ? 0 : i]!;
+    }
+    return n;
+  }
+
+  get(id: SID): V | undefined {
+    const l = this.leafFor(id);
+    const i = floorIdx(l.keys, id);
+    return i >= 0 && cmpId(l.keys[i]!, id) === 0 ? l.vals[i] : undefined;
+  }
+
+  has(id: SID): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** First entry >= id. */
+  ceil(id: SID): IdCursor<V> {
+    const l = this.leafFor(id);
+    const c = new IdCursor<V>(l, ceilIdx(l.keys, id));
+    if (c.i >= l.keys.length) {
+      c.i = l.keys.length - 1;
+      if (c.i < 0) {
+        c.leaf = l.next;
+        c.i = 0;
+        while (c.leaf !== null && c.leaf.keys.length === 0) c.leaf = c.leaf.next;
+      } else c.next();
+    }
+    return c;
+  }
+
+  /** Last entry <= id (leaf null if none). */
+  floor(id: SID): IdCursor<V> {
+    const l = this.leafFor(id);
+    const c = new IdCursor<V>(l, floorIdx(l.keys, id));
+    if (c.i < 0) {
+      c.i = 0;
+      if (l.keys.length === 0) {
+        let p = l.prev;
+        while (p !== null && p.keys.length === 0) p = p.prev;
+        c.leaf = p;
+        c.i = p === null ? 0 : p.keys.length - 1;
+      } else c.prev();
+    }
+    return c;
+  }
+
+  first(): IdCursor<V> {
+    let l: IdLeaf<V> | null = this.head;
+    while (l !== null && l.keys.length === 0) l = l.next;
+    return new IdCursor<V>(l, 0);
+  }
+
+  last(): IdCursor<V> {
+    let l: IdLeaf<V> | null = this.tail;
+    while (l !== null && l.keys.length === 0) l = l.prev;
+    return new IdCursor<V>(l, l === null ? 0 : l.keys.length - 1);
+  }
+
+  firstKey(): SID | null {
+    const c = this.first();
+    return c.leaf === null ? null : c.key;
+  }
+
+  lastVal(): V | undefined {
+    const l = this.tail;
+    if (l.keys.length !== 0) return l.vals[l.keys.length - 1];
+    const c = this.last();
+    return c.leaf === null ? undefined : c.val;
+  }
+
+  firstVal(): V | undefined {
+    const l = this.head;
+    if (l.keys.length !== 0) return l.vals[0];
+    const c = this.first();
+    return c.leaf === null ? undefined : c.val;
+  }
+
+  /** Inserts or replaces; returns true when the key is new. */
+  set(id: SID, v: V): boolean {
+    // Appends (the common case: new IDs are the largest) go straight to the tail leaf.
+    const t = this.tail;
+    const n = t.keys.length;
+    if (n !== 0 && n < LEAF_MAX && cmpId(t.keys[n - 1]!, id) < 0 && this.root !== t) {
+      t.keys.push(id);
+      t.vals.push(v);
+      this.size++;
+      return true;
+    }
+    this.added = false;
+    const split = this.ins(this.root, id, v);
+    if (split !== null) {
+      const r = new IdInner<V>();
+      r.kids.push(this.root, split);
+      r.keys.push(ZERO_ID, this.splitKey!);
+      this.root = r;
+    }
+    if (this.added) this.size++;
+    return this.added;
+  }
+
+  private added = false;
+  private splitKey: SID | null = null;
+
+  /** Inserts under n; returns a new right sibling when n split (its low key in splitKey). */
+  private ins(n: IdLeaf<V> | IdInner<V>, id: SID, v: V): IdLeaf<V> | IdInner<V> | null {
+    if (n instanceof IdLeaf) {
+      const i = ceilIdx(n.keys, id);
+      if (i < n.keys.length && cmpId(n.keys[i]!, id) === 0) {
+        n.vals[i] = v;
+        return null;
+      }
+      this.added = true;
+      n.keys.splice(i, 0, id);
+      n.vals.splice(i, 0, v);
+      if (n.keys.length <= LEAF_MAX) return null;
+      const r = new IdLeaf<V>();
+      // Appending at the very end keeps the full leaf full (sequential inserts stay dense).
+      const at = i === n.keys.length - 1 && n.next === null ? n.keys.length - 1 : n.keys.length >> 1;
+      r.keys = n.keys.splice(at);
+      r.vals = n.vals.splice(at);
+      r.next = n.next;
+      r.prev = n;
+      if (n.next !== null) n.next.prev = r;
+      else this.tail = r;
+      n.next = r;
+      this.splitKey = r.keys[0]!;
+      return r;
+    }
+    const fi = floorIdx(n.keys, id);
+    const i = fi < 1 ? 0 : fi;
+    const s = this.ins(n.kids[i]!, id, v);
+    if (s === null) return null;
+    n.kids.splice(i + 1, 0, s);
+    n.keys.splice(i + 1, 0, this.splitKey!);
+    if (n.kids.length <= INNER_MAX) return null;
+    const r = new IdInner<V>();
+    const at = i + 1 === n.kids.length - 1 ? n.kids.length - 1 : n.kids.length >> 1;
+    r.kids = n.kids.splice(at);
+    r.keys = n.keys.splice(at);
+    this.splitKey = r.keys[0]!;
+    return r;
+  }
+
+  /** Removes a key; returns its value (undefined when absent). */
+  delete(id: SID): V | undefined {
+    const v = this.del(this.root, id);
+    if (v === undefined) return undefined;
+    this.size--;
+    const r = this.root;
+    if (r instanceof IdInner) {
+      if (r.kids.length === 0) this.root = this.head = this.tail = new IdLeaf<V>();
+      else if (r.kids.length === 1) this.root = r.kids[0]!;
+    }
+    return v;
+  }
+
+  private del(n: IdLeaf<V> | IdInner<V>, id: SID): V | undefined {
+    if (n instanceof IdLeaf) {
+      const i = floorIdx(n.keys, id);
+      if (i < 0 || cmpId(n.keys[i]!, id) !== 0) return undefined;
+      const v = n.vals[i]!;
+      n.keys.splice(i, 1);
+      n.vals.splice(i, 1);
+      return v;
+    }
+    const fi = floorIdx(n.keys, id);
+    const i = fi < 1 ? 0 : fi;
+    const k = n.kids[i]!;
+    const v = this.del(k, id);
+    if (v === undefined) return undefined;
+    const empty = k instanceof IdLeaf ? k.keys.length === 0 : k.kids.length === 0;
+    if (empty) {
+      if (k instanceof IdLeaf) {
+        if (k.prev !== null) k.prev.next = k.next;
+        else this.head = k.next!;
+        if (k.next !== null) k.next.prev = k.prev;
+        else this.tail = k.prev!;
+      }
+      n.kids.splice(i, 1);
+      n.keys.splice(i, 1);
+    }
+    return v;
+  }
+
+  /** Visits entries in order (the callback must not modify the tree). */
+  forEach(f: (k: SID, v: V) => void): void {
+    for (let l: IdLeaf<V> | null = this.head; l !== null; l = l.next) {
+      for (let i = 0; i < l.keys.length; i++) f(l.keys[i]!, l.vals[i]!);
+    }
+  }
+
+  /** Builds a tree from keys in increasing order. */
+  static fromSorted<V>(keys: SID[], vals: V[]): IdTree<V> {
+    const t = new IdTree<V>();
+    for (let i = 0; i < keys.length; i++) t.set(keys[i]!, vals[i]!);
+    return t;
+  }
+}
+
+// --------------------------------------------------------------------------- entries, nodes
+
+export class Entry {
+  constructor(
+    readonly id: SID,
+    /** field, value, field, value, ... */
+    readonly fv: string[],
+    public flags: number,
+  ) {}
+}
+
+/** One listpack node: its master entry and its entries (deleted ones stay until it empties). */
+export class SNode {
+  ents: Entry[] = [];
+  /** valid and deleted entry counts (the master entry's "count" and "deleted") */
+  live = 0;
+  dead = 0;
+  /** exact listpack size */
+  bytes = 0;
+  constructor(
+    readonly master: SID,
+    readonly mfields: string[],
+  ) {}
+
+  /** Size of the master entry: count, deleted, num-fields, fields..., 0. */
+  masterSize(): number {
+    let n = lpIntSize(this.live) + lpIntSize(this.dead) + lpIntSize(this.mfields.length) + 2;
+    for (const f of this.mfields) n += lpStrSize(f);
+    return n;
+  }
+
+  /** Index of the entry with this ID (deleted or not), or -1. */
+  indexOf(id: SID): number {
+    const e = this.ents;
+    let lo = 0;
+    let hi = e.length - 1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      const c = cmpId(e[m]!.id, id);
+      if (c === 0) return m;
+      if (c < 0) lo = m + 1;
+      else hi = m - 1;
+    }
+    return -1;
+  }
+
+  /** Index of the first entry >= id. */
+  ceil(id: SID): number {
+    const e = this.ents;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (cmpId(e[m]!.id, id) < 0) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+
+  /** Changes the valid/deleted counters, keeping the byte size exact. */
+  setCounts(live: number, dead: number): number {
+    const before = lpIntSize(this.live) + lpIntSize(this.dead);
+    this.live = live;
+    this.dead = dead;
+    const d = lpIntSize(live) + lpIntSize(dead) - before;
+    this.bytes += d;
+    return d;
+  }
+}
+
+/** Listpack bytes of an entry in node n. */
+function entrySize(n: SNode, e: Entry): number {
+  const id = e.id;
+  const m = n.master;
+  let size = 2 + deltaSize(id.mh, id.ml, m.mh, m.ml) + deltaSize(id.sh, id.sl, m.sh, m.sl);
+  const fv = e.fv;
+  const nf = fv.length >> 1;
+  if (e.flags & F_SAMEFIELDS) {
+    for (let i = 1; i < fv.length; i += 2) size += lpStrSize(fv[i]!);
+    size += lpIntSize(nf + 3);
+  } else {
+    size += lpIntSize(nf);
+    for (let i = 0; i < fv.length; i++) size += lpStrSize(fv[i]!);
+    size += lpIntSize(nf * 2 + 4);
+  }
+  return size;
+}
+
+// --------------------------------------------------------------------------- consumer groups
+
+/** A pending entry: delivered to a consumer, not acknowledged yet. */
+export class Nack {
+  constructor(
+    public time: number,
+    public count: number,
+    public consumer: Consumer | null,
+  ) {}
+}
+
+export class Consumer {
+  pel = new IdTree<Nack>();
+  constructor(
+    readonly name: string,
+    public seenTime: number,
+  ) {}
+}
+
+/** SCG_INVALID_ENTRIES_READ */
+export const INVALID_READ = -1;
+
+export class Group {
+  pel = new IdTree<Nack>();
+  consumers = new Map<string, Consumer>();
+  constructor(
+    readonly name: string,
+    public lastId: SID,
+    public entriesRead: number,
+  ) {}
+
+  /** Consumers in name (byte) order, as Redis's rax iterates them. */
+  sortedConsumers(): Consumer[] {
+    const names = [...this.consumers.keys()].sort();
+    return names.map((n) => this.consumers.get(n)!);
+  }
+}
+
+// ------------------------------------------------------------------------------- the stream
+
+export const TRIM_MAXLEN = 1;
+export const TRIM_MINID = 2;
+
+export interface TrimArgs {
+  strategy: number;
+  maxlen: number;
+  minid: SID;
+  approx: boolean;
+  /** most entries to remove (0 = no limit) */
+  limit: number;
+}
+
+export class StreamObj extends Obj {
+  readonly type = "stream" as const;
+  nodes = new IdTree<SNode>();
+  length = 0;
+  lastId: SID = ZERO_ID;
+  firstId: SID = ZERO_ID;
+  maxDeletedId: SID = ZERO_ID;
+  entriesAdded = 0;
+  groups: Map<string, Group> | null = null;
+  /** total listpack bytes of all nodes */
+  lpBytes = 0;
+  private raxCache = -1;
+
+  encoding(_lim: EncodingLimits): string {
+    return "stream";
+  }
+
+  bytes(): number {
+    let n = 64 + this.lpBytes + this.nodes.size * 48;
+    if (this.groups !== null) {
+      for (const g of this.groups.values()) {
+        n += 64 + g.name.length + g.pel.size * 48;
+        for (const c of g.consumers.values()) n += 48 + c.name.length + c.pel.size * 16;
+      }
+    }
+    return n;
+  }
+
+  clone(): StreamObj {
+    const s = new StreamObj();
+    this.nodes.forEach((k, n) => {
+      const m = new SNode(n.master, n.mfields);
+      for (const e of n.ents) m.ents.push(new Entry(e.id, e.fv, e.flags));
+      m.live = n.live;
+      m.dead = n.dead;
+      m.bytes = n.bytes;
+      s.nodes.set(k, m);
+    });
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    s.lpBytes = this.lpBytes;
+    if (this.groups !== null) {
+      s.groups = new Map();
+      for (const [name, g] of this.groups) {
+        const ng = new Group(name, g.lastId, g.entriesRead);
+        const map = new Map<Nack, Nack>();
+        g.pel.forEach((id, nk) => {
+          const nn = new Nack(nk.time, nk.count, null);
+          map.set(nk, nn);
+          ng.pel.set(id, nn);
+        });
+        for (const [cn, c] of g.consumers) {
+          const nc = new Consumer(cn, c.seenTime);
+          c.pel.forEach((id, nk) => {
+            const nn = map.get(nk)!;
+            nn.consumer = nc;
+            nc.pel.set(id, nn);
+          });
+          ng.consumers.set(cn, nc);
+        }
+        s.groups.set(name, ng);
+      }
+    }
+    return s;
+  }
+
+  // ---- entries ----
+
+  /**
+   * Appends an entry (the ID is known to be greater than lastId), into the tail node unless
+   * that node is full, as streamAppendItem does.
+   */
+  append(id: SID, fv: string[], maxBytes: number, maxEntries: number): void {
+    if (maxBytes === 0 || maxBytes > NODE_MAX_BYTES_CAP) maxBytes = NODE_MAX_BYTES_CAP;
+    let node = this.nodes.lastVal();
+    if (node !== undefined) {
+      let total = 0;
+      for (let i = 0; i < fv.length; i++) total += fv[i]!.length;
+      if (node.bytes + total >= maxBytes || (maxEntries !== 0 && node.live + node.dead >= maxEntries)) node = undefined;
+    }
+    const nf = fv.length >> 1;
+    let flags = 0;
+    if (node === undefined) {
+      const mf: string[] = new Array(nf);
+      for (let i = 0; i < nf; i++) mf[i] = fv[i * 2]!;
+      node = new SNode(id, mf);
+      node.live = 0;
+      node.dead = 0;
+      node.bytes = LP_EMPTY + node.masterSize();
+      this.lpBytes += node.bytes;
+      this.nodes.set(id, node);
+      this.raxCache = -1;
+    }
+    const mf = node.mfields;
+    if (mf.length === nf) {
+      let same = true;
+      for (let i = 0; i < nf; i++) {
+        if (mf[i] !== fv[i * 2]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        flags = F_SAMEFIELDS;
+        for (let i = 0; i < nf; i++) fv[i * 2] = mf[i]!;
+      }
+    }
+    const e = new Entry(id, fv, flags);
+    node.ents.push(e);
+    const sz = entrySize(node, e);
+    node.bytes += sz;
+    this.lpBytes += sz + node.setCounts(node.live + 1, node.dead);
+    this.length++;
+    this.entriesAdded++;
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+  }
+
+  /** The node that may hold id (the last with master <= id), or undefined. */
+  private nodeFor(id: SID): SNode | undefined {
+    const c = this.nodes.floor(id);
+    return c.leaf === null ? undefined : c.val;
+  }
+
+  /** The valid (not deleted) entry with this ID, or null. */
+  get(id: SID): Entry | null {
+    const n = this.nodeFor(id);
+    if (n === undefined) return null;
+    const i = n.indexOf(id);
+    if (i < 0) return null;
+    const e = n.ents[i]!;
+    return e.flags & F_DELETED ? null : e;
+  }
+
+  /** Deletes a valid entry (XDEL); returns false when there is none with this ID. */
+  delete(id: SID): boolean {
+    const n = this.nodeFor(id);
+    if (n === undefined) return false;
+    const i = n.indexOf(id);
+    if (i < 0) return false;
+    const e = n.ents[i]!;
+    if (e.flags & F_DELETED) return false;
+    e.flags |= F_DELETED;
+    if (n.live === 1) this.removeNode(n);
+    else this.lpBytes += n.setCounts(n.live - 1, n.dead + 1);
+    this.length--;
+    return true;
+  }
+
+  private removeNode(n: SNode): void {
+    this.nodes.delete(n.master);
+    this.lpBytes -= n.bytes;
+    this.raxCache = -1;
+  }
+
+  /**
+   * Visits valid entries with start <= id <= end in order (reverse when rev) until visit
+   * returns false.
+   */
+  range(start: SID, end: SID, rev: boolean, visit: (e: Entry) => boolean): void {
+    if (cmpId(start, end) > 0) return;
+    if (!rev) {
+      let c = this.nodes.floor(start);
+      if (c.leaf === null) c = this.nodes.first();
+      let first = true;
+      while (c.leaf !== null) {
+        const n = c.val;
+        const ents = n.ents;
+        for (let i = first ? n.ceil(start) : 0; i < ents.length; i++) {
+          const e = ents[i]!;
+          if (cmpId(e.id, end) > 0) return;
+          if (e.flags & F_DELETED) continue;
+          if (!visit(e)) return;
+        }
+        first = false;
+        c.next();
+      }
+    } else {
+      const c = this.nodes.floor(end);
+      let first = true;
+      while (c.leaf !== null) {
+        const n = c.val;
+        const ents = n.ents;
+        let i = ents.length - 1;
+        if (first) {
+          i = n.ceil(end);
+          if (i === ents.length || cmpId(ents[i]!.id, end) > 0) i--;
+        }
+        for (; i >= 0; i--) {
+          const e = ents[i]!;
+          if (cmpId(e.id, start) < 0) return;
+          if (e.flags & F_DELETED) continue;
+          if (!visit(e)) return;
+        }
+        first = false;
+        c.prev();
+      }
+    }
+  }
+
+  /** First (or last) valid entry, or null. */
+  edge(first: boolean): Entry | null {
+    let r: Entry | null = null;
+    this.range(ZERO_ID, MAX_ID, !first, (e) => {
+      r = e;
+      return false;
+    });
+    return r;
+  }
+
+  /** streamLastValidID: the last valid entry's ID (0-0 when empty). */
+  lastValidId(): SID {
+    return this.edge(false)?.id ?? ZERO_ID;
+  }
+
+  /** The first entry's ID, deleted or not (streamGetEdgeID without skipping tombstones). */
+  firstIdWithTombstones(): SID {
+    const n = this.nodes.firstVal();
+    return n === undefined ? MAX_ID : n.ents[0]!.id;
+  }
+
+  /** Updates firstId after entries were removed from the front. */
+  refreshFirstId(): void {
+    this.firstId = this.length === 0 ? ZERO_ID : (this.edge(true)?.id ?? ZERO_ID);
+  }
+
+  /** streamTrim: removes entries from the start; returns how many. */
+  trim(t: TrimArgs): number {
+    let deleted = 0;
+    for (;;) {
+      if (t.strategy === TRIM_MAXLEN && this.length <= t.maxlen) break;
+      const n = this.nodes.firstVal();
+      if (n === undefined) break;
+      const entries = n.live;
+      if (t.limit !== 0 && deleted + entries > t.limit) break;
+      let remove: boolean;
+      if (t.strategy === TRIM_MAXLEN) remove = this.length - entries >= t.maxlen;
+      else remove = cmpId(n.ents[n.ents.length - 1]!.id, t.minid) < 0;
+      if (remove) {
+        this.removeNode(n);
+        this.length -= entries;
+        deleted += entries;
+        continue;
+      }
+      if (t.approx) break;
+      let fromNode = 0;
+      for (const e of n.ents) {
+        const stop = t.strategy === TRIM_MAXLEN ? this.length <= t.maxlen : cmpId(e.id, t.minid) >= 0;
+        if (stop) break;
+        if (!(e.flags & F_DELETED)) {
+          e.flags |= F_DELETED;
+          fromNode++;
+          this.length--;
+        }
+      }
+      deleted += fromNode;
+      this.lpBytes += n.setCounts(entries - fromNode, n.dead + fromNode);
+      break;
+    }
+    if (deleted !== 0) this.refreshFirstId();
+    return deleted;
+  }
+
+  // ---- 7.0 read counters ----
+
+  /** streamRangeHasTombstones from start to the end. */
+  hasTombstonesFrom(start: SID | null): boolean {
+    if (this.length === 0 || this.maxDeletedId.isZero()) return false;
+    if (cmpId(this.firstId, this.maxDeletedId) > 0) return false;
+    return cmpId(start ?? ZERO_ID, this.maxDeletedId) <= 0;
+  }
+
+  /** streamEstimateDistanceFromFirstEverEntry (INVALID_READ when unknown). */
+  estimateDistance(id: SID): number {
+    if (this.entriesAdded === 0) return 0;
+    if (this.length === 0 && cmpId(id, this.lastId) < 1) return this.entriesAdded;
+    const cl = cmpId(id, this.lastId);
+    if (cl === 0) return this.entriesAdded;
+    if (cl > 0) return INVALID_READ;
+    const cf = cmpId(id, this.firstId);
+    if (this.maxDeletedId.isZero() || cmpId(this.maxDeletedId, this.firstId) < 0) {
+      if (cf < 0) return this.entriesAdded - this.length;
+      if (cf === 0) return this.entriesAdded - this.length + 1;
+    }
+    return INVALID_READ;
+  }
+
+  /** A group's lag, or null when it cannot be known. */
+  lag(g: Group): number | null {
+    if (this.entriesAdded === 0) return 0;
+    if (g.entriesRead !== INVALID_READ && !this.hasTombstonesFrom(g.lastId)) return this.entriesAdded - g.entriesRead;
+    const r = this.estimateDistance(g.lastId);
+    return r === INVALID_READ ? null : this.entriesAdded - r;
+  }
+
+  /** The group's counters after delivering entry id (streamReplyWithRange). */
+  advanceGroup(g: Group, id: SID): void {
+    if (cmpId(id, g.lastId) <= 0) return;
+    if (g.entriesRead !== INVALID_READ && !this.hasTombstonesFrom(id)) g.entriesRead++;
+    else if (this.entriesAdded !== 0) g.entriesRead = this.estimateDistance(id);
+    g.lastId = id;
+  }
+
+  // ---- groups ----
+
+  group(name: string): Group | undefined {
+    return this.groups?.get(name);
+  }
+
+  /** Groups in name (byte) order. */
+  sortedGroups(): Group[] {
+    if (this.groups === null) return [];
+    return [...this.groups.keys()].sort().map((n) => this.groups!.get(n)!);
+  }
+
+  // ---- radix tree shape ----
+
+  /**
+   * Number of nodes of the rax that would index these listpacks in Redis (XINFO STREAM's
+   * radix-tree-nodes): a rax holding a set of keys has the shape of a compressed trie, so the
+   * count follows from the sorted 16-byte keys. Computed on demand, cached until the node set
+   * changes.
+   */
+  raxNodes(): number {
+    if (this.raxCache >= 0) return this.raxCache;
+    const keys: Uint8Array[] = [];
+    this.nodes.forEach((k) => keys.push(k.bytes()));
+    this.raxCache = raxNodeCount(keys);
+    return this.raxCache;
+  }
+}
+
+/** Length of the common prefix of two 16-byte keys. */
+function lcp(a: Uint8Array, b: Uint8Array): number {
+  let i = 0;
+  while (i < 16 && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Nodes of a compressed trie (rax) over sorted, distinct, equal-length keys: the root, each
+ * branching point, each child of a branching point and each leaf, counted once.
+ */
+export function raxNodeCount(keys: Uint8Array[]): number {
+  const n = keys.length;
+  if (n === 0) return 1;
+  const l: number[] = new Array(n - 1);
+  for (let i = 0; i + 1 < n; i++) l[i] = lcp(keys[i]!, keys[i + 1]!);
+  const len = 16;
+  // Node at depth d covering keys [a, b]: count it plus its subtree.
+  const rec = (a: number, b: number, d: number): number => {
+    if (a === b) return d === len ? 1 : 2;
+    let m = len;
+    for (let i = a; i < b; i++) if (l[i]! < m) m = l[i]!;
+    if (m > d) return 1 + rec(a, b, m);
+    // Branch at depth d: children start where the adjacent lcp is d.
+    let count = 1;
+    let s = a;
+    for (let i = a; i < b; i++) {
+      if (l[i] === d) {
+        count += rec(s, i, d + 1);
+        s = i + 1;
+      }
+    }
+    count += rec(s, b, d + 1);
+    return count;
+  };
+  return rec(0, n - 1, 0);
+}
