@@ -104,6 +104,7 @@ class Replies {
 class Conn {
   private r = new Replies();
   private wake: (() => void) | null = null;
+  private drained: (() => void) | null = null;
   private constructor(private sock: import("bun").Socket<undefined>) {}
 
   static async open(port: number): Promise<Conn> {
@@ -115,6 +116,9 @@ class Conn {
         data(_s, d) {
           c.r.feed(d);
           c.wake?.();
+        },
+        drain() {
+          c.drained?.();
         },
       },
     });
@@ -140,7 +144,15 @@ class Conn {
 
   private async flush(payload: string, n: number): Promise<void> {
     const want = this.r.count + n;
-    this.sock.write(Buffer.from(payload, "latin1"));
+    // A socket write may take only part of a big payload: send the rest on "drain".
+    let buf = Buffer.from(payload, "latin1");
+    for (;;) {
+      const w = this.sock.write(buf);
+      if (w >= buf.length) break;
+      buf = buf.subarray(Math.max(0, w));
+      await new Promise<void>((res) => (this.drained = res));
+      this.drained = null;
+    }
     while (this.r.count < want) await new Promise<void>((res) => (this.wake = res));
     this.wake = null;
   }

@@ -405,6 +405,78 @@ describe("unblocking", () => {
   });
 });
 
+describe("wake-ups from other commands", () => {
+  test("RENAME, COPY, MOVE, SORT STORE and LMOVE into a waited-on key", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open();
+      const c = await x.open();
+      const e = await x.open();
+      a.send("BLPOP", "renamed", "0");
+      b.send("BRPOP", "copied", "0");
+      c.send("BLPOP", "moved", "0");
+      e.send("BLMPOP", "0", "1", "sorted", "LEFT", "COUNT", "2");
+      await x.blocked(4);
+      await x.ctl.call("RPUSH", "src", "3", "1", "2");
+      x.log("rename", await x.ctl.call("RENAME", "src", "renamed"));
+      await x.read("a", a);
+      x.log("copy", await x.ctl.call("COPY", "renamed", "copied"));
+      await x.read("b", b);
+      await x.ctl.call("SELECT", "1");
+      await x.ctl.call("RPUSH", "moved", "m");
+      x.log("move", await x.ctl.call("MOVE", "moved", "0"));
+      await x.ctl.call("SELECT", "0");
+      await x.read("c", c);
+      x.log("sort store", await x.ctl.call("SORT", "renamed", "STORE", "sorted"));
+      await x.read("e", e);
+      a.send("BLPOP", "dst", "0");
+      await x.blocked(1);
+      x.log("lmove", await x.ctl.call("LMOVE", "copied", "dst", "LEFT", "LEFT"));
+      await x.read("a", a);
+      x.log("left", await x.ctl.call("LRANGE", "copied", "0", "-1"));
+    });
+  });
+
+  test("CLIENT KILL of a blocked client", async () => {
+    await same(async (x) => {
+      const a = await x.open();
+      const b = await x.open();
+      const ida = await clientId(a);
+      a.send("BLPOP", "k", "0");
+      b.send("BLPOP", "k", "0");
+      await x.blocked(2);
+      x.log("kill", await x.ctl.call("CLIENT", "KILL", "ID", ida));
+      await x.blocked(1);
+      x.log("rpush", await x.ctl.call("RPUSH", "k", "v"));
+      await x.read("b", b);
+    });
+  });
+
+  test("keyspace events of clients served later", async () => {
+    await same(async (x) => {
+      const sub = await x.open();
+      await x.ctl.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+      x.log("psubscribe", await sub.call("PSUBSCRIBE", "__keyevent*"));
+      const a = await x.open();
+      const b = await x.open();
+      a.send("BLMOVE", "s", "d", "RIGHT", "LEFT", "0");
+      await x.blocked(1);
+      b.send("BLMPOP", "0", "1", "d", "RIGHT", "COUNT", "5");
+      await x.blocked(2);
+      x.log("rpush", await x.ctl.call("RPUSH", "s", "v"));
+      await x.read("a", a);
+      await x.read("b", b);
+      x.log("publish", await x.ctl.call("PUBLISH", "__keyevent_end", "x"));
+      for (;;) {
+        const m = await sub.read(3000);
+        if (m.includes("__keyevent_end")) break;
+        x.log("event", m);
+      }
+      await x.ctl.call("CONFIG", "SET", "notify-keyspace-events", "");
+    });
+  });
+});
+
 /**
  * What list, hash and set commands propagate (to the WAL and replicas), including blocked
  * clients served later, compared with what a redis-server replica receives from its master

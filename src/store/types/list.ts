@@ -1,5 +1,6 @@
-// The list type: a chunked deque. Elements live in fixed-size chunks (arrays of CHUNK slots
-// used as [s, e) windows); the chunks themselves sit in a ring buffer. Push/pop at either end
+// The list type: a chunked deque. Elements live in chunks (arrays of up to CHUNK slots used as
+// [s, e) windows; a list's first chunk starts small and doubles, so short lists stay small);
+// the chunks themselves sit in a ring buffer. Push/pop at either end
 // are O(1); index access skips whole chunks from the nearer end (O(n / CHUNK)); inserts and
 // removals in the middle touch one chunk (O(CHUNK)) plus the ring when a chunk splits or
 // empties. This plays the role of Redis's quicklist (7.0 reports every list as "quicklist").
@@ -7,6 +8,8 @@
 import { Obj, type EncodingLimits } from "../value.ts";
 
 const CHUNK = 128;
+/** Capacity of a list's first chunk. */
+const FIRST = 4;
 /** Per-element overhead counted by bytes() (a pointer-ish slot plus string header). */
 const ELEM_OVERHEAD = 16;
 
@@ -17,19 +20,32 @@ class Chunk {
   /** payload bytes of the elements held */
   bytes = 0;
   /** a chunk filled from the left starts at the right end, and the other way round */
-  constructor(fromLeft: boolean) {
-    this.a = new Array<string | undefined>(CHUNK);
-    this.s = this.e = fromLeft ? CHUNK : 0;
+  constructor(cap: number, fromLeft: boolean) {
+    this.a = new Array<string | undefined>(cap);
+    this.s = this.e = fromLeft ? cap : 0;
   }
   get n(): number {
     return this.e - this.s;
+  }
+  /** Doubles the capacity (up to CHUNK), adding the room on the left or on the right. */
+  grow(left: boolean): void {
+    const old = this.a;
+    const cap = old.length;
+    const nc = Math.min(CHUNK, cap * 2);
+    const na = new Array<string | undefined>(nc);
+    const n = this.e - this.s;
+    const ns = left ? this.s + (nc - cap) : this.s;
+    for (let k = 0; k < n; k++) na[ns + k] = old[this.s + k];
+    this.a = na;
+    this.s = ns;
+    this.e = ns + n;
   }
 }
 
 export class ListObj extends Obj {
   readonly type = "list" as const;
   /** ring of chunks: slot (h + i) & (ring.length - 1) holds chunk i */
-  private ring: Chunk[] = new Array<Chunk>(4);
+  private ring: Chunk[] = new Array<Chunk>(1);
   private h = 0;
   private nc = 0;
   length = 0;
@@ -43,7 +59,7 @@ export class ListObj extends Obj {
   }
 
   bytes(): number {
-    return this.payload + this.length * ELEM_OVERHEAD + this.nc * CHUNK * 8;
+    return this.payload + this.length * ELEM_OVERHEAD + this.nc * 64;
   }
 
   clone(): ListObj {
@@ -94,12 +110,13 @@ export class ListObj extends Obj {
 
   pushLeft(v: string): void {
     let ch = this.nc !== 0 ? this.chunk(0) : null;
-    if (ch === null || ch.s === 0) {
-      if (ch !== null && ch.n === 0) {
-        ch.s = ch.e = CHUNK;
-        ch.bytes = 0;
-      } else {
-        ch = new Chunk(true);
+    if (ch === null) {
+      ch = new Chunk(FIRST, true);
+      this.insertChunk(0, ch);
+    } else if (ch.s === 0) {
+      if (ch.a.length < CHUNK) ch.grow(true);
+      else {
+        ch = new Chunk(CHUNK, true);
         this.insertChunk(0, ch);
       }
     }
@@ -111,12 +128,13 @@ export class ListObj extends Obj {
 
   pushRight(v: string): void {
     let ch = this.nc !== 0 ? this.chunk(this.nc - 1) : null;
-    if (ch === null || ch.e === CHUNK) {
-      if (ch !== null && ch.n === 0) {
-        ch.s = ch.e = 0;
-        ch.bytes = 0;
-      } else {
-        ch = new Chunk(false);
+    if (ch === null) {
+      ch = new Chunk(FIRST, false);
+      this.insertChunk(0, ch);
+    } else if (ch.e === ch.a.length) {
+      if (ch.a.length < CHUNK) ch.grow(false);
+      else {
+        ch = new Chunk(CHUNK, false);
         this.insertChunk(this.nc, ch);
       }
     }
@@ -268,10 +286,11 @@ export class ListObj extends Obj {
     this.locate(i);
     let ch = this.chunk(this.lc);
     let o = this.lo;
-    if (ch.n === CHUNK) {
+    if (ch.n === ch.a.length && ch.a.length < CHUNK) ch.grow(false);
+    else if (ch.n === CHUNK) {
       // Split: the upper half moves into a new chunk after this one.
       const half = CHUNK >> 1;
-      const nch = new Chunk(false);
+      const nch = new Chunk(CHUNK, false);
       for (let k = half; k < CHUNK; k++) {
         nch.a[k - half] = ch.a[k];
         ch.a[k] = undefined;
@@ -287,7 +306,7 @@ export class ListObj extends Obj {
       }
     }
     const a = ch.a;
-    if (ch.e < CHUNK && (ch.s === 0 || ch.e - o <= o - ch.s)) {
+    if (ch.e < ch.a.length && (ch.s === 0 || ch.e - o <= o - ch.s)) {
       for (let k = ch.e; k > o; k--) a[k] = a[k - 1];
       a[o] = v;
       ch.e++;
@@ -413,7 +432,7 @@ export class ListObj extends Obj {
   }
 
   clear(): void {
-    this.ring = new Array<Chunk>(4);
+    this.ring = new Array<Chunk>(1);
     this.h = 0;
     this.nc = 0;
     this.length = 0;
