@@ -47,13 +47,13 @@ function setReply(c: Client, s: SetObj): void {
   for (let i = 0; i < arr.length; i++) out.bulk(arr[i]!);
 }
 
-/** Looks up the sets of keys [from, to) for a multi-set operation; null entries are missing keys. */
-function sourceSets(c: Client, a: Argv, from: number, to: number, write: boolean): (SetObj | null)[] {
+/**
+ * Looks up the sets of keys [from, to) for a multi-set operation; null entries are missing
+ * keys. Sources count as reads (keyspace hits/misses) even for the STORE forms, as in 7.0.
+ */
+function sourceSets(c: Client, a: Argv, from: number, to: number): (SetObj | null)[] {
   const sets: (SetObj | null)[] = [];
-  for (let i = from; i < to; i++) {
-    const s = write ? writeSet(c, a.str(i)) : readSet(c, a.str(i));
-    sets.push(s ?? null);
-  }
+  for (let i = from; i < to; i++) sets.push(readSet(c, a.str(i)) ?? null);
   return sets;
 }
 
@@ -93,7 +93,7 @@ function storeResult(c: Client, dst: string, s: SetObj, event: string): void {
 }
 
 function sinterGeneric(c: Client, a: Argv, from: number, dst: string | null): void {
-  const sets = sourceSets(c, a, from, a.argc, dst !== null);
+  const sets = sourceSets(c, a, from, a.argc);
   if (sets.includes(null)) {
     if (dst !== null) storeResult(c, dst, new SetObj(), "sinterstore");
     else emptySet(c);
@@ -113,7 +113,7 @@ function sinterGeneric(c: Client, a: Argv, from: number, dst: string | null): vo
 }
 
 function sunionDiffGeneric(c: Client, a: Argv, from: number, dst: string | null, diff: boolean): void {
-  const sets = sourceSets(c, a, from, a.argc, dst !== null);
+  const sets = sourceSets(c, a, from, a.argc);
   const lim = c.srv.enc;
   const r = new SetObj();
   if (!diff) {
@@ -373,7 +373,7 @@ export const handlers: Handlers = {
         if (Number.isNaN(limit) || limit < 0) fail("ERR LIMIT can't be negative");
       } else fail(E.SYNTAX);
     }
-    const sets = sourceSets(c, a, 2, 2 + nk, false);
+    const sets = sourceSets(c, a, 2, 2 + nk);
     if (sets.includes(null)) {
       c.out.int(0);
       return;

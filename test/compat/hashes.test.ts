@@ -440,6 +440,22 @@ describe("HSCAN", () => {
   });
 });
 
+describe("statistics", () => {
+  test("keyspace hits and misses", async () => {
+    const [a, r] = await d.pair(2);
+    for (const c of [a, r]) {
+      await c.call("FLUSHALL");
+      await c.call("CONFIG", "RESETSTAT");
+      await c.call(...["HSET", "h", "f", "v"]);
+      for (const cmd of [["HGET", "h", "f"], ["HGET", "no", "f"], ["HMGET", "h", "f"], ["HEXISTS", "no", "f"], ["HLEN", "h"], ["HSTRLEN", "h", "f"], ["HKEYS", "no"], ["HVALS", "h"], ["HGETALL", "h"], ["HRANDFIELD", "h"], ["HRANDFIELD", "no", "2"], ["HSCAN", "h", "0"], ["HSET", "h", "g", "1"], ["HDEL", "no", "f"], ["HINCRBY", "h", "n", "1"], ["HSETNX", "h", "f", "x"]]) await c.call(...cmd);
+    }
+    const stat = async (c: RespConn) => (await c.call("INFO", "stats")).match(/keyspace_(hits|misses):\d+/g)?.join(",");
+    expect(await stat(a)).toBe(await stat(r));
+    a.close();
+    r.close();
+  });
+});
+
 describe("random sequences", () => {
   for (const seed of [11, 12, 13]) {
     test(`seed ${seed}`, async () => {

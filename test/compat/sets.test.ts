@@ -502,6 +502,22 @@ describe("SSCAN", () => {
   });
 });
 
+describe("statistics", () => {
+  test("keyspace hits and misses", async () => {
+    const [a, r] = await d.pair(2);
+    for (const c of [a, r]) {
+      await c.call("FLUSHALL");
+      await c.call("CONFIG", "RESETSTAT");
+      await c.call(...["SADD", "s", "a"]);
+      for (const cmd of [["SISMEMBER", "s", "a"], ["SISMEMBER", "no", "a"], ["SMISMEMBER", "s", "a"], ["SCARD", "no"], ["SMEMBERS", "s"], ["SRANDMEMBER", "s"], ["SRANDMEMBER", "no", "3"], ["SSCAN", "s", "0"], ["SINTER", "s", "no"], ["SINTERCARD", "2", "s", "s"], ["SUNION", "s", "no"], ["SDIFF", "no", "s"], ["SINTERSTORE", "d", "s", "no"], ["SUNIONSTORE", "d", "s", "no"], ["SMOVE", "no", "s", "a"], ["SPOP", "no"], ["SADD", "s", "b"], ["SREM", "no", "a"]]) await c.call(...cmd);
+    }
+    const stat = async (c: RespConn) => (await c.call("INFO", "stats")).match(/keyspace_(hits|misses):\d+/g)?.join(",");
+    expect(await stat(a)).toBe(await stat(r));
+    a.close();
+    r.close();
+  });
+});
+
 describe("random sequences", () => {
   for (const seed of [21, 22, 23, 24]) {
     test(`seed ${seed}`, async () => {
