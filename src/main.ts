@@ -6,6 +6,7 @@ import { Server } from "./server/context.ts";
 import { AIKV_VERSION, REDIS_VERSION } from "./version.ts";
 import { Network } from "./server/network.ts";
 import { installShutdown } from "./server/shutdown.ts";
+import { startPersistence } from "./commands/rdb.ts";
 
 const USAGE = `Usage: aikv [--config aikv.toml] [--<option> <value> ...]
   e.g. aikv --port 7000 --bind 127.0.0.1 --databases 32 --loglevel debug --requirepass secret
@@ -46,6 +47,8 @@ export async function main(argv: string[]): Promise<Server> {
     }
     srv.log.warning(`Native addon not loaded (${(e as Error).message}); continuing with the memory engine.`);
   }
+  // dump.rdb (memory engine) and the automatic saves; loading continues while clients connect
+  startPersistence(srv);
   const net = new Network(srv);
   srv.net = net;
   try {

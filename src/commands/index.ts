@@ -24,6 +24,7 @@ import * as pubsub from "./pubsub.ts";
 import * as scripting from "./scripting.ts";
 import * as functions from "./functions.ts";
 import * as json from "./json.ts";
+import * as rdb from "./rdb.ts";
 import * as streams from "./streams.ts";
 
 interface FamilyModule {
@@ -33,7 +34,7 @@ interface FamilyModule {
 
 const FAMILIES: FamilyModule[] = [
   connection, client, databases, keys, strings, bitmaps, server, config, introspection,
-  lists, hashes, sets, zsets, geo, hll, sort, tx, pubsub, scripting, functions, json, streams,
+  lists, hashes, sets, zsets, geo, hll, sort, tx, pubsub, scripting, functions, json, streams, rdb,
 ];
 
 export const HANDLERS: Handlers = {};

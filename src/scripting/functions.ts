@@ -13,7 +13,9 @@ import { globMatch } from "../util/glob.ts";
 import { pushErrorTable, pushLoadRedisApi } from "./api.ts";
 import { extractErrorInfo, LuaEngine } from "./engine.ts";
 import { bytesLatin1, lauxlib, latin1Bytes, lua, toBytes, L_, type LuaState } from "./lua.ts";
-import { RdbReader, RDB_OPCODE_FUNCTION2, rdbString, sealPayload, verifyPayload } from "./payload.ts";
+import { RDB_OPCODE_FUNCTION2 } from "../rdb/constants.ts";
+import { payloadReader, payloadWriter, sealPayload, verifyPayload } from "../rdb/dump.ts";
+import { DEFAULT_OPTIONS } from "../rdb/writer.ts";
 import { FLAG_NAMES } from "./run.ts";
 
 export interface LuaFunction {
@@ -283,21 +285,21 @@ export class Functions {
 
   /** FUNCTION DUMP: Redis's payload (one FUNCTION2 opcode and code string per library). */
   dump(): Uint8Array {
-    const body: number[] = [];
+    const w = payloadWriter({ ...DEFAULT_OPTIONS, compress: this.srv.cfg.bool("rdbcompression") });
     for (const lib of this.ctx.libs.values()) {
-      body.push(RDB_OPCODE_FUNCTION2);
-      rdbString(body, lib.code);
+      w.byte(RDB_OPCODE_FUNCTION2);
+      w.stringBytes(lib.code);
     }
-    return sealPayload(body);
+    return sealPayload(w);
   }
 
   /** FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] */
   restore(payload: Uint8Array, policy: "flush" | "append" | "replace"): void {
     if (verifyPayload(payload) === null) throw new FunctionError("ERR DUMP payload version or checksum are wrong");
     const tmp = new LibCtx();
-    const r = new RdbReader(payload);
+    const r = payloadReader(payload);
     try {
-      while (payload.length - r.pos > 10) {
+      while (r.pos < r.end) {
         let type: number;
         try {
           type = r.byte();
@@ -307,7 +309,7 @@ export class Functions {
         if (type !== RDB_OPCODE_FUNCTION2) throw new FunctionError("ERR given type is not a function");
         let code: Uint8Array;
         try {
-          code = r.string();
+          code = r.stringCopy();
         } catch {
           throw new FunctionError("ERR Failed loading library payload");
         }

@@ -122,6 +122,8 @@ function sectionLines(srv: Server, name: string): [string, string | number][] | 
       ];
     }
     case "persistence":
+      // The RDB subsystem (src/persistence/snapshot.ts) supplies the whole section when loaded.
+      if (infoProviders.has("persistence")) return infoProviders.get("persistence")!(srv);
       return [
         ["loading", srv.loading ? 1 : 0],
         ["async_loading", 0],
@@ -132,7 +134,6 @@ function sectionLines(srv: Server, name: string): [string, string | number][] | 
         ["aof_enabled", 0],
         ["aof_rewrite_in_progress", 0],
         ["aof_last_write_status", "ok"],
-        ...(infoProviders.get("persistence")?.(srv) ?? []),
       ];
     case "stats": {
       const ks = srv.ks.stats;

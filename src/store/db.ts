@@ -78,6 +78,8 @@ export class Db {
       if (e !== 0 && ks.now > e && ks.expireIfAllowed(this, key ?? t.keyOf(id))) return -1;
     }
     t.lru[id] = ks.lfu ? ks.lfuTouch(t.lru[id]!) : ks.lruClock;
+    // A running background save copies a collection before a caller may change it in place.
+    if (t.saving !== null && t.valueLength(id) < 0) t.saving.before(id);
     return id;
   }
 

@@ -48,8 +48,19 @@ export function hashString(k: string): number {
   return fmix(h);
 }
 
+/**
+ * Copy-on-write hook of a running background save (src/persistence/snapshot.ts): told before
+ * an entry's value or expiry changes or the entry goes, and when an entry is created.
+ */
+export interface TableSaveHook {
+  before(id: number): void;
+  created(id: number): void;
+}
+
 export class KeyTable {
   size = 0;
+  /** set while a background save runs; null otherwise */
+  saving: TableSaveHook | null = null;
   /** Keys that have an expiry time. */
   expCount = 0;
   // ---- entry columns, by id ----
@@ -292,11 +303,13 @@ export class KeyTable {
     this.lru[id] = 0;
     this.insertSlot(id, h);
     this.size++;
+    if (this.saving !== null) this.saving.created(id);
     return id;
   }
 
   /** Removes an entry by id. */
   removeId(id: number): void {
+    if (this.saving !== null) this.saving.before(id);
     this.removeSlot(id);
     this.release(this.rc[id]!, this.recordSize(id));
     this.rc[id] = -1;
@@ -317,8 +330,10 @@ export class KeyTable {
   /** Forgets every id once empty, so a table that shrank to nothing gives its memory back. */
   private reset(): void {
     const view = this.expires;
+    const saving = this.saving;
     Object.assign(this, new KeyTable());
     (this as { expires: ExpiresView }).expires = view;
+    this.saving = saving;
   }
 
   /** The value of an entry (a string value in the arena is materialized). */
@@ -350,6 +365,7 @@ export class KeyTable {
 
   /** Stores a value for an existing id. */
   setValue(id: number, v: Value): void {
+    if (this.saving !== null) this.saving.before(id);
     if (typeof v === "string" && v.length <= BIG_VALUE) this.setStringValue(id, v, v.length);
     else {
       this.vl[id] = -1;
@@ -359,6 +375,7 @@ export class KeyTable {
 
   /** Stores string bytes (from a string or a byte range) as the value of `id`. */
   setStringValue(id: number, v: string | Uint8Array, n: number, from = 0): void {
+    if (this.saving !== null) this.saving.before(id);
     if (n > this.vc[id]!) {
       // Move the record to a larger one; keep some slack for APPEND-like growth.
       const oldC = this.rc[id]!;
@@ -464,12 +481,14 @@ export class KeyTable {
   // ------------------------------------------------------------------ expiry
 
   setExp(id: number, when: number): void {
+    if (this.saving !== null) this.saving.before(id);
     if (this.exp[id] === 0) this.expCount++;
     this.exp[id] = when;
   }
 
   clearExp(id: number): boolean {
     if (this.exp[id] === 0) return false;
+    if (this.saving !== null) this.saving.before(id);
     this.exp[id] = 0;
     this.expCount--;
     return true;
