@@ -674,8 +674,9 @@ export const handlers: Handlers = {
     if (useId !== null) {
       if (t.seqGiven) id = useId;
       else if (last.mh === useId.mh && last.ml === useId.ml) {
-        id = incrId(last) ?? fail("ERR The ID specified in XADD is equal or smaller than the target stream top item");
-        if (id.mh !== last.mh || id.ml !== last.ml) fail("ERR The ID specified in XADD is equal or smaller than the target stream top item");
+        // 7.0 reports an exhausted sequence with this (misleading) text.
+        if (last.sh === 0xffffffff && last.sl === 0xffffffff) fail("ERR Elements are too large to be stored");
+        id = incrId(last)!;
       } else id = useId;
     } else {
       const now = c.srv.ks.now;
@@ -1033,7 +1034,7 @@ export const handlers: Handlers = {
       if (a.is(j, "count") && more) {
         const v = parseI64(a.str(j + 1));
         // 1 .. LONG_MAX / sizeof(streamID), compared exactly.
-        if (Number.isNaN(v) || v < 1 || (v >= 2 ** 59 && BigInt(a.str(j + 1)) > 576460752303423487n)) fail("ERR COUNT must be > 0");
+        if (Number.isNaN(v) || v < 1 || (v > 2 ** 58 && BigInt(a.str(j + 1)) > 576460752303423487n)) fail("ERR COUNT must be > 0");
         count = v;
         j++;
       } else if (a.is(j, "justid")) justid = true;
@@ -1052,7 +1053,8 @@ export const handlers: Handlers = {
     const p: PropInfo = { key, group: gname };
     const prop = propagating(c);
     let attempts = count * 10;
-    const consumer = consumerFor(c, key, g, a.str(3))[0];
+    // The consumer is made (or looked up) when the first entry is claimed.
+    let consumer: Consumer | null = null;
     const out = c.out;
     out.arr(3);
     const idAt = out.deferLen();
@@ -1076,6 +1078,7 @@ export const handlers: Handlers = {
       }
       cur.next();
       if (minIdle && now - nack.time < minIdle) continue;
+      if (consumer === null) consumer = consumerFor(c, key, g, a.str(3))[0];
       if (nack.consumer !== consumer) {
         if (nack.consumer !== null) nack.consumer.pel.delete(id);
       }
@@ -1179,7 +1182,8 @@ export const handlers: Handlers = {
     if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
     if (!maxXdel.isZero()) s.maxDeletedId = maxXdel;
     c.out.ok();
-    c.srv.ks.written(c.db, key, N.STREAM, "xsetid");
+    // 7.0 does not signal the key as modified (WATCH) here.
+    groupEvent(c, key, "xsetid");
   },
 };
 
