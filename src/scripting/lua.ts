@@ -30,6 +30,27 @@ export function fmtLuaNumber(n: number): string {
   return n < 0 ? "-" + fmtGC(-n, 14) : fmtGC(n, 14);
 }
 
+/**
+ * A hex integer numeral ("0x100000000", signs and spaces allowed) as the double 5.1 reads
+ * (glibc strtod): fengari's integer reading wraps it to 32 bits. null for other numerals.
+ */
+function hexNumeral(s: Uint8Array): number | null {
+  let i = 0;
+  const space = (c: number | undefined) => c === 32 || (c !== undefined && c >= 9 && c <= 13);
+  while (space(s[i])) i++;
+  const neg = s[i] === 45;
+  if (neg || s[i] === 43) i++;
+  if (s[i] !== 48 || (s[i + 1] !== 120 && s[i + 1] !== 88)) return null;
+  let v = 0;
+  for (i += 2; i < s.length; i++) {
+    const c = s[i]!;
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) break;
+    v = v * 16 + d;
+  }
+  return neg ? -v : v;
+}
+
 let patched = false;
 // (patch() runs below, after nullPointer is defined)
 function patch(): void {
@@ -38,7 +59,7 @@ function patch(): void {
   const str2num = lobject.luaO_str2num;
   lobject.luaO_str2num = function (s: Uint8Array, o: any): number {
     const r = str2num(s, o);
-    if (r !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
+    if (r !== 0 && o.ttisinteger()) o.setfltvalue(hexNumeral(s) ?? o.value);
     return r;
   };
   lobject.luaO_tostring = function (L: any, obj: any): void {
