@@ -271,12 +271,13 @@ export const handlers: Handlers = {
   },
 
   lindex(c, a) {
-    let i = intArg(a, 2);
+    // The key is looked up before the index is parsed (a missing key answers nil).
     const l = readList(c, a.str(1));
     if (l === undefined) {
       c.out.nil();
       return;
     }
+    let i = intArg(a, 2);
     if (i < 0) i += l.length;
     if (i < 0 || i >= l.length) c.out.nil();
     else c.out.bulk(l.get(i));
@@ -284,9 +285,9 @@ export const handlers: Handlers = {
 
   lset(c, a) {
     const key = a.str(1);
-    let i = intArg(a, 2);
     const l = writeList(c, key);
     if (l === undefined) fail(E.NO_SUCH_KEY);
+    let i = intArg(a, 2);
     if (i < 0) i += l.length;
     if (i < 0 || i >= l.length) fail(E.OUT_OF_RANGE);
     l.set(i, a.str(3));
@@ -377,11 +378,11 @@ export const handlers: Handlers = {
           );
         }
       } else if (a.is(j, "count") && more) {
-        count = intArg(a, ++j);
-        if (count < 0) fail("ERR COUNT can't be negative");
+        count = parseI64(a.str(++j));
+        if (Number.isNaN(count) || count < 0) fail("ERR COUNT can't be negative");
       } else if (a.is(j, "maxlen") && more) {
-        maxlen = intArg(a, ++j);
-        if (maxlen < 0) fail("ERR MAXLEN can't be negative");
+        maxlen = parseI64(a.str(++j));
+        if (Number.isNaN(maxlen) || maxlen < 0) fail("ERR MAXLEN can't be negative");
       } else fail(E.SYNTAX);
     }
     const l = readList(c, a.str(1));

@@ -163,6 +163,18 @@ describe("index access", () => {
       LINDEX l 9223372036854775807
       LINDEX l -9223372036854775808
       LINDEX l 9223372036854775808
+      LINDEX nokey x
+      LSET nokey x v
+      SET str v
+      LINDEX str x
+      LSET str x v
+      LRANGE str x 0
+      LTRIM str x 0
+      LREM str x v
+      LPOS str v COUNT x
+      LPOS l a COUNT x
+      LPOS l a MAXLEN x
+      LPOS l a RANK 1.5
     `);
   });
 
