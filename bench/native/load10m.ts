@@ -2,7 +2,7 @@
 // then compacts the whole range, while a 1 ms timer measures how late the JS event loop runs.
 //   bun bench/native/load10m.ts [keys=10000000]
 // Target (issue 6): no event-loop stall above 5 ms during load and compaction.
-import { Lsm, WriteBatch } from "../../src/native/index.ts";
+import { Lsm, threadCpuStats, WriteBatch, type ThreadCpuStats } from "../../src/native/index.ts";
 import { fmt, LagProbe, machine, Rng, scratchDir } from "./common.ts";
 
 const N = Number(process.argv[2] ?? 10_000_000);
@@ -52,8 +52,21 @@ let lastYield = t0;
 // writeAsync copies the batch before returning, so one WriteBatch is reused (no garbage).
 const wb = new WriteBatch(BATCH * 128);
 const key = new Uint8Array(16);
-// Time spent inside the native call on the JS thread, per call.
+// Time spent inside the native call on the JS thread, per call; calls over 1 ms are classified
+// by the thread's context switches during the call.
 const callMs: number[] = [];
+const slow = { preempted: 0, blocked: 0, onCpu: 0, maxCpuMs: 0, maxBlockedMs: 0, maxPreemptedMs: 0 };
+function classify(a: ThreadCpuStats, b: ThreadCpuStats, wallMs: number): void {
+  if (wallMs <= 1) return;
+  if (b.voluntary > a.voluntary) {
+    slow.blocked++;
+    slow.maxBlockedMs = Math.max(slow.maxBlockedMs, wallMs);
+  } else if (b.involuntary > a.involuntary) {
+    slow.preempted++;
+    slow.maxPreemptedMs = Math.max(slow.maxPreemptedMs, wallMs);
+  } else slow.onCpu++;
+  slow.maxCpuMs = Math.max(slow.maxCpuMs, (b.cpuNs - a.cpuNs) / 1e6);
+}
 for (let i = 0; i < N; i += BATCH) {
   wb.clear();
   for (let j = i; j < i + BATCH && j < N; j++) {
@@ -61,9 +74,11 @@ for (let i = 0; i < N; i += BATCH) {
     const off = (j * 104729) & ((1 << 22) - 128);
     wb.put(key, pool.subarray(off, off + 100));
   }
+  const s0 = threadCpuStats();
   const c0 = performance.now();
   inflight.push(db.writeAsync(wb));
   const now = performance.now();
+  classify(s0, threadCpuStats(), now - c0);
   callMs.push(now - c0);
   if (inflight.length >= INFLIGHT) await inflight.shift();
   // A well-behaved producer hands the loop back regularly (resolved promises alone never do).
@@ -89,11 +104,15 @@ const probe2 = new LagProbe(1);
 // Keep the JS thread doing small synchronous reads during compaction: each must stay short.
 let readMax = 0;
 let reads = 0;
+const slowBefore = { ...slow };
 const reader = setInterval(() => {
-  const r0 = performance.now();
   const k = new Rng(reads++ * 7 + 1).fill(new Uint8Array(16));
+  const s0 = threadCpuStats();
+  const r0 = performance.now();
   db.get(k);
-  readMax = Math.max(readMax, performance.now() - r0);
+  const w = performance.now() - r0;
+  classify(s0, threadCpuStats(), w);
+  readMax = Math.max(readMax, w);
 }, 2);
 await db.compactRange();
 await db.waitIdle();
@@ -114,8 +133,10 @@ for (let i = 0; i < sample.length; i += 100) for (const v of db.multiGet(sample.
 
 console.log(`load:    ${fmt((tLoad - t0) / 1000)} s, ${fmt(N / ((tLoad - t0) / 1000) / 1000)} k puts/s; event loop lag max ${fmt(lagLoad.max, 2)} ms, p99 ${fmt(lagLoad.p99, 2)} ms, p99.9 ${fmt(lagLoad.p999, 2)} ms, ticks > 5 ms: ${lagLoad.over5ms} of ${lagLoad.samples}`);
 console.log(`         writeAsync call on the JS thread: max ${fmt(callMax, 3)} ms, p99.9 ${fmt(callP999, 3)} ms over ${callMs.length} calls`);
+console.log(`         calls over 1 ms: ${slow.preempted} preempted by the OS (longest ${fmt(slow.maxPreemptedMs, 2)} ms), ${slow.blocked} blocked in a voluntary switch (longest ${fmt(slow.maxBlockedMs, 2)} ms), ${slow.onCpu} on CPU; most CPU used by one such call ${fmt(slow.maxCpuMs, 3)} ms`);
 console.log(`         after load: L0..: ${loadStats.levels.map((l) => l.files).join("/")} files, stalls ${loadStats.stalls} (${fmt(loadStats.stallMicros / 1e6)} s), slowdowns ${loadStats.slowdowns}`);
 console.log(`compact: ${fmt((tCompact - tLoad) / 1000)} s; event loop lag max ${fmt(lagCompact.max, 2)} ms, p99 ${fmt(lagCompact.p99, 2)} ms, ticks > 5 ms: ${lagCompact.over5ms} of ${lagCompact.samples}; ${reads} gets meanwhile, slowest ${fmt(readMax, 3)} ms`);
+console.log(`         gets over 1 ms: ${slow.preempted - slowBefore.preempted} preempted, ${slow.blocked - slowBefore.blocked} blocked, ${slow.onCpu - slowBefore.onCpu} on CPU`);
 console.log(`final:   ${s.levels.filter((l) => l.files > 0).map((l) => `L${l.level}=${l.files} files/${fmt(l.bytes / 2 ** 20)} MiB`).join(", ")}; ${s.files} files, ${fmt(s.bytes / 2 ** 30, 2)} GiB`);
 console.log(`         write amplification ${s.writeAmplification.toFixed(2)} (user ${fmt(s.userBytes / 2 ** 30, 2)} GiB, flush ${fmt(s.flushBytes / 2 ** 30, 2)} GiB, compaction ${fmt(s.compactionBytesWritten / 2 ** 30, 2)} GiB), compactions ${s.compactions}, trivial moves ${s.trivialMoves}`);
 console.log(`check:   ${found}/${sample.length} sampled keys read back`);

@@ -40,6 +40,7 @@ interface Addon {
   lsmCompactRange(h: NativeHandle, start: Uint8Array | null, end: Uint8Array | null): Promise<void>;
   lsmWaitIdle(h: NativeHandle): Promise<void>;
   lsmStats(h: NativeHandle): string;
+  threadCpuStats(): ThreadCpuStats;
 }
 
 /** Opaque native object (an N-API external). */
@@ -73,6 +74,23 @@ export interface NativeInfo {
 
 /** Addon version and on-disk format constants (pinned by test/native/format.test.ts). */
 export const nativeInfo: NativeInfo = JSON.parse(addon.info());
+
+export interface ThreadCpuStats {
+  /** CPU time consumed by the calling thread, nanoseconds. */
+  cpuNs: number;
+  /** Context switches because the thread blocked (waited on a lock, I/O, sleep). */
+  voluntary: number;
+  /** Context switches because the OS preempted the thread. */
+  involuntary: number;
+}
+
+/**
+ * CPU time and context switches of the calling thread (Linux; zeros elsewhere). Diagnostics:
+ * benchmarks use it to tell a native call that blocked from one the OS preempted.
+ */
+export function threadCpuStats(): ThreadCpuStats {
+  return addon.threadCpuStats();
+}
 
 // ------------------------------------------------------------------ key slots
 

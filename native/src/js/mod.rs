@@ -80,7 +80,68 @@ const EXPORTS: &[Export] = &[
     ("lsmWaitIdle", lsm::wait_idle),
     ("lsmStats", lsm::stats),
     ("info", info),
+    ("threadCpuStats", thread_cpu_stats),
 ];
+
+/// threadCpuStats() -> [cpu_ns, voluntary_switches, involuntary_switches] of the calling
+/// thread (Linux; zeros elsewhere). Diagnostics for the event-loop benchmarks: a slow call
+/// with an involuntary switch was preempted by the OS; one with a voluntary switch blocked.
+unsafe extern "C" fn thread_cpu_stats(env: napi_env, cb: napi_callback_info) -> napi_value {
+    util::entry(env, cb, |c| {
+        let (cpu, vol, invol) = thread_usage();
+        let a = c.double(cpu as f64)?;
+        let b = c.double(vol as f64)?;
+        let d = c.double(invol as f64)?;
+        c.object(&[("cpuNs", a), ("voluntary", b), ("involuntary", d)])
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn thread_usage() -> (u64, u64, u64) {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    #[repr(C)]
+    struct Rusage {
+        utime: [i64; 2],
+        stime: [i64; 2],
+        maxrss: i64,
+        ixrss: i64,
+        idrss: i64,
+        isrss: i64,
+        minflt: i64,
+        majflt: i64,
+        nswap: i64,
+        inblock: i64,
+        oublock: i64,
+        msgsnd: i64,
+        msgrcv: i64,
+        nsignals: i64,
+        nvcsw: i64,
+        nivcsw: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clk: i32, ts: *mut Timespec) -> i32;
+        fn getrusage(who: i32, usage: *mut Rusage) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    const RUSAGE_THREAD: i32 = 1;
+    // SAFETY: plain libc calls writing into local, correctly laid out structs (x86_64/aarch64).
+    unsafe {
+        let mut ts = Timespec { sec: 0, nsec: 0 };
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts);
+        let mut ru: Rusage = std::mem::zeroed();
+        getrusage(RUSAGE_THREAD, &mut ru);
+        ((ts.sec as u64) * 1_000_000_000 + ts.nsec as u64, ru.nvcsw as u64, ru.nivcsw as u64)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_usage() -> (u64, u64, u64) {
+    (0, 0, 0)
+}
 
 /// info() -> JSON string: crate version and the on-disk format numbers (pinned by tests).
 unsafe extern "C" fn info(env: napi_env, cb: napi_callback_info) -> napi_value {

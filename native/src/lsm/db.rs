@@ -1,11 +1,16 @@
 //! The database: open/recovery, the group-commit write path, reads, snapshots, iterators,
 //! background flush and compaction threads, stats and close.
 //!
-//! Threads and locks (acquire in this order only: queue, writer, manifest, state):
-//! * `queue`: pending write batches in call order. Whoever finds no leader becomes the leader,
-//!   takes a group of batches, writes them to the WAL with one write (and at most one fsync),
-//!   inserts them into the memtable and publishes the new last sequence.
-//! * `writer`: the WAL writer; only the leader holds it, so it is never contended.
+//! Writes: `enqueue` takes a ticket (an atomic counter) and pushes the batch onto a lock-free
+//! stack (submit.rs); nothing a submitter does can wait for another thread. One committer at a
+//! time (the `committing` flag: the "aikv-writer" thread, or a caller of `commit`) drains the
+//! stack into a reorder buffer, takes the next run of consecutive tickets as a group, writes
+//! it to the WAL with one write (and at most one fsync), inserts it into the memtable and
+//! publishes the new last sequence and committed ticket.
+//!
+//! Locks (acquire in this order only: commit_state, writer, manifest, state):
+//! * `commit_state`: the reorder buffer; only the current committer touches it.
+//! * `writer`: the WAL writer; held by the committer (and by flush() to rotate the memtable).
 //! * `manifest`: serializes version changes (flush, compaction). The manifest fsync happens
 //!   under this lock but outside `state`, so readers never wait for disk.
 //! * `state`: memtables, current version, counters. Held only for short, non-blocking sections;
@@ -26,9 +31,10 @@ use super::memtable::{Lookup, MemIter, MemTable};
 use super::options::{CompactionFilter, Options, SyncMode, NUM_LEVELS};
 use super::sstable::Table;
 use super::version::{manifest_file_name, table_file_name, wal_file_name, FileMeta, FileOwner, NewFile, Version, VersionEdit};
+use super::submit::SubmitStack;
 use super::wal::{read_log, LogWriter};
 use crate::bloom;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -98,14 +104,12 @@ struct Pending {
     sync: bool,
 }
 
-struct WriteQueue {
-    pending: VecDeque<Pending>,
-    next_ticket: u64,
-    /// Every ticket <= committed has been processed.
-    committed: u64,
-    leader: bool,
-    /// Tickets >= this failed (the DB is then in a sticky error state).
-    failed_from: Option<(u64, Error)>,
+/// Owned by the current committer.
+struct CommitState {
+    /// Submitted batches not yet committed, by ticket.
+    reorder: BTreeMap<u64, Pending>,
+    /// The ticket the next group must start with.
+    next: u64,
 }
 
 pub struct DbInner {
@@ -115,10 +119,20 @@ pub struct DbInner {
     owner: Arc<FileOwner>,
     state: Mutex<State>,
     bg_cv: Condvar,
-    queue: Mutex<WriteQueue>,
-    queue_cv: Condvar,
-    /// Wakes the writer thread when an asynchronous write is queued.
-    writer_cv: Condvar,
+    submissions: SubmitStack,
+    next_ticket: AtomicU64,
+    /// Set while some thread is committing (see module docs).
+    committing: AtomicBool,
+    commit_state: Mutex<CommitState>,
+    /// Every ticket <= committed has been processed.
+    committed: AtomicU64,
+    /// Tickets >= this failed (the DB is then in a sticky error state).
+    failed_from: Mutex<Option<(u64, Error)>>,
+    /// Waiters for `committed` (synchronous writes, close).
+    commit_mu: Mutex<()>,
+    commit_cv: Condvar,
+    /// The "aikv-writer" thread, unparked when an asynchronous write is queued.
+    writer_thread: std::sync::OnceLock<std::thread::Thread>,
     /// Called (on the committing thread) after every write group is published; the binding
     /// uses it to settle writeAsync promises on the JS thread.
     commit_listener: Mutex<Option<CommitListener>>,
@@ -218,7 +232,9 @@ impl Db {
         let spawn = |name: &str, f: fn(Arc<DbInner>), db: Arc<DbInner>| {
             std::thread::Builder::new().name(name.to_string()).spawn(move || f(db)).map_err(|e| Error::io("spawn background thread", e))
         };
-        threads.push(spawn("aikv-writer", DbInner::writer_loop, inner.clone())?);
+        let writer = spawn("aikv-writer", DbInner::writer_loop, inner.clone())?;
+        let _ = inner.writer_thread.set(writer.thread().clone());
+        threads.push(writer);
         threads.push(spawn("aikv-flush", DbInner::flush_loop, inner.clone())?);
         threads.push(spawn("aikv-compact", DbInner::compaction_loop, inner.clone())?);
         if inner.opts.sync == SyncMode::Periodic {
@@ -405,9 +421,15 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
             recovery_note: if notes.is_empty() { None } else { Some(notes.join("; ")) },
         }),
         bg_cv: Condvar::new(),
-        queue: Mutex::new(WriteQueue { pending: VecDeque::new(), next_ticket: 1, committed: 0, leader: false, failed_from: None }),
-        queue_cv: Condvar::new(),
-        writer_cv: Condvar::new(),
+        submissions: SubmitStack::default(),
+        next_ticket: AtomicU64::new(1),
+        committing: AtomicBool::new(false),
+        commit_state: Mutex::new(CommitState { reorder: BTreeMap::new(), next: 1 }),
+        committed: AtomicU64::new(0),
+        failed_from: Mutex::new(None),
+        commit_mu: Mutex::new(()),
+        commit_cv: Condvar::new(),
+        writer_thread: std::sync::OnceLock::new(),
         commit_listener: Mutex::new(None),
         writer: Mutex::new(Some(wal)),
         manifest: Mutex::new(Some(manifest)),
@@ -459,10 +481,9 @@ impl DbInner {
 
     // ---------------------------------------------------------------- writes
 
-    /// Queues an encoded batch (batch.rs format) and returns its ticket. Queue order is commit
-    /// order, so batches submitted from the JS thread apply in call order even when they are
-    /// committed from worker threads.
-    /// With `background`, the writer thread commits it (see `writer_loop`); otherwise the
+    /// Queues an encoded batch (batch.rs format) and returns its ticket. Ticket order is commit
+    /// order, so batches submitted from one thread apply in call order. Lock-free: never waits
+    /// for another thread. With `background`, the writer thread commits it; otherwise the
     /// caller must call `commit(ticket)`.
     pub fn enqueue(&self, rep: Vec<u8>, sync: bool, background: bool) -> Result<u64> {
         self.check_open()?;
@@ -470,56 +491,88 @@ impl DbInner {
         if n == 0 {
             return Ok(0);
         }
-        // The state lock is only taken once an error exists: the JS thread enqueues without
-        // touching any lock a background thread holds.
         if self.has_bg_error.load(Ordering::Acquire) {
             if let Some(e) = &lock(&self.state).bg_error {
                 return Err(e.clone());
             }
         }
-        let mut q = lock(&self.queue);
-        let ticket = q.next_ticket;
-        q.next_ticket += 1;
-        q.pending.push_back(Pending { ticket, rep, sync });
-        drop(q);
+        let ticket = self.next_ticket.fetch_add(1, Ordering::AcqRel);
+        self.submissions.push(ticket, rep, sync);
         if background {
-            self.writer_cv.notify_one();
+            if let Some(t) = self.writer_thread.get() {
+                t.unpark();
+            }
         }
         Ok(ticket)
     }
 
-    /// Waits until `ticket` is committed, leading write groups while no one else does.
+    fn ticket_result(&self, ticket: u64) -> Result<()> {
+        match &*lock(&self.failed_from) {
+            Some((from, e)) if ticket >= *from => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits until `ticket` is committed, committing groups itself while no other thread is.
     pub fn commit(&self, ticket: u64) -> Result<()> {
         if ticket == 0 {
             return Ok(());
         }
-        let mut q = lock(&self.queue);
         loop {
-            if ticket <= q.committed {
-                return match &q.failed_from {
-                    Some((from, e)) if ticket >= *from => Err(e.clone()),
-                    _ => Ok(()),
-                };
+            if self.committed.load(Ordering::Acquire) >= ticket {
+                return self.ticket_result(ticket);
             }
-            if q.leader {
-                q = self.queue_cv.wait(q).unwrap_or_else(|p| p.into_inner());
+            if self.drive() {
                 continue;
             }
-            q.leader = true;
-            let mut group: Vec<Pending> = Vec::new();
-            let mut bytes = 0usize;
-            // As in LevelDB: a small first batch only takes 128 KiB of followers along, so
-            // grouping never adds much latency to small writes.
-            let first = q.pending.front().map(|p| p.rep.len()).unwrap_or(0);
-            let max_group = if first <= 128 << 10 { (first + (128 << 10)).min(self.opts.max_write_group_bytes) } else { self.opts.max_write_group_bytes };
-            while let Some(p) = q.pending.front() {
-                if !group.is_empty() && bytes + p.rep.len() > max_group {
-                    break;
-                }
-                bytes += p.rep.len();
-                group.push(q.pending.pop_front().unwrap());
+            // Another thread is committing; it keeps going until nothing is ready, and our
+            // batch was pushed before we looked at the flag (see drive), so it will be taken.
+            let g = lock(&self.commit_mu);
+            if self.committed.load(Ordering::Acquire) < ticket {
+                let _ = self.commit_cv.wait_timeout(g, Duration::from_millis(10));
             }
-            drop(q);
+        }
+    }
+
+    /// Commits every ready group if no other thread is committing. Returns false if another
+    /// thread holds the committer role.
+    fn drive(&self) -> bool {
+        if self.committing.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return false;
+        }
+        loop {
+            let mut group: Vec<Pending> = Vec::new();
+            {
+                let mut cs = lock(&self.commit_state);
+                for s in self.submissions.take_all() {
+                    cs.reorder.insert(s.ticket, Pending { ticket: s.ticket, rep: s.rep, sync: s.sync });
+                }
+                // As in LevelDB: a small first batch only takes 128 KiB of followers along, so
+                // grouping never adds much latency to small writes.
+                let first = cs.reorder.first_key_value().filter(|(t, _)| **t == cs.next).map(|(_, p)| p.rep.len()).unwrap_or(0);
+                let max_group = if first <= 128 << 10 { (first + (128 << 10)).min(self.opts.max_write_group_bytes) } else { self.opts.max_write_group_bytes };
+                let mut bytes = 0usize;
+                let mut next = cs.next;
+                while let Some(e) = cs.reorder.first_entry() {
+                    if *e.key() != next || (!group.is_empty() && bytes + e.get().rep.len() > max_group) {
+                        break;
+                    }
+                    let p = e.remove();
+                    bytes += p.rep.len();
+                    next += 1;
+                    group.push(p);
+                }
+                cs.next = next;
+            }
+            if group.is_empty() {
+                self.committing.store(false, Ordering::Release);
+                // A batch pushed after our take_all but before the flag was released found the
+                // flag set and relies on us: look once more.
+                if !self.submissions.is_empty() && self.committing.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                    continue;
+                }
+                return true;
+            }
             let r = match catch_unwind(AssertUnwindSafe(|| self.write_group(&mut group))) {
                 Ok(r) => r,
                 Err(p) => {
@@ -528,20 +581,21 @@ impl DbInner {
                     Err(e)
                 }
             };
-            q = lock(&self.queue);
             if let Err(e) = r {
-                if q.failed_from.is_none() {
-                    q.failed_from = Some((group.first().map(|p| p.ticket).unwrap_or(ticket), e));
+                let mut f = lock(&self.failed_from);
+                if f.is_none() {
+                    *f = Some((group[0].ticket, e));
                 }
             }
-            if let Some(last) = group.last() {
-                q.committed = q.committed.max(last.ticket);
+            let last = group.last().map(|p| p.ticket).unwrap_or(0);
+            // Free the batches before publishing, outside any lock the submitters use.
+            drop(group);
+            self.committed.store(last, Ordering::Release);
+            {
+                let _g = lock(&self.commit_mu);
+                self.commit_cv.notify_all();
             }
-            q.leader = false;
-            drop(q);
-            self.queue_cv.notify_all();
             self.notify_commit_listener();
-            q = lock(&self.queue);
         }
     }
 
@@ -552,8 +606,8 @@ impl DbInner {
 
     /// (highest committed ticket, first failed ticket and its error).
     pub fn commit_status(&self) -> (u64, Option<(u64, Error)>) {
-        let q = lock(&self.queue);
-        (q.committed, q.failed_from.clone())
+        let committed = self.committed.load(Ordering::Acquire);
+        (committed, lock(&self.failed_from).clone())
     }
 
     pub fn set_commit_listener(&self, l: Option<CommitListener>) {
@@ -571,20 +625,13 @@ impl DbInner {
     /// group (and no worker thread sits blocked per in-flight write).
     fn writer_loop(self: Arc<Self>) {
         loop {
-            let last = {
-                let mut q = lock(&self.queue);
-                loop {
-                    if let Some(p) = q.pending.back() {
-                        break p.ticket;
-                    }
-                    if self.shutdown.load(Ordering::Acquire) {
-                        return;
-                    }
-                    q = self.writer_cv.wait(q).unwrap_or_else(|p| p.into_inner());
-                }
-            };
-            // Errors are recorded per ticket (failed_from) and reported through the listener.
-            let _ = self.commit(last);
+            self.drive();
+            if self.shutdown.load(Ordering::Acquire) && self.submissions.is_empty() {
+                return;
+            }
+            // unpark() before park() is not lost (the token makes park return at once); the
+            // timeout is only a safety net.
+            std::thread::park_timeout(Duration::from_millis(100));
         }
     }
 
@@ -711,19 +758,6 @@ impl DbInner {
         result
     }
 
-    fn become_leader(&self) {
-        let mut q = lock(&self.queue);
-        while q.leader {
-            q = self.queue_cv.wait(q).unwrap_or_else(|p| p.into_inner());
-        }
-        q.leader = true;
-    }
-
-    fn release_leader(&self) {
-        lock(&self.queue).leader = false;
-        self.queue_cv.notify_all();
-    }
-
     // ---------------------------------------------------------------- reads
 
     fn read_view(&self, snapshot: Option<u64>) -> Result<ReadView> {
@@ -837,14 +871,12 @@ impl DbInner {
     /// Rotates the memtable (if it holds anything) and waits until it is a level-0 table.
     pub fn flush(&self) -> Result<()> {
         self.check_open()?;
-        self.become_leader();
-        let r = (|| {
+        {
+            // Holding the WAL writer excludes the committer while the memtable rotates.
             let mut wg = lock(&self.writer);
             let wal = wg.as_mut().ok_or_else(Error::closed)?;
-            self.make_room_for_write(wal, true)
-        })();
-        self.release_leader();
-        r?;
+            self.make_room_for_write(wal, true)?;
+        }
         let mut st = lock(&self.state);
         loop {
             if let Some(e) = &st.bg_error {
@@ -1181,7 +1213,7 @@ impl DbInner {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let last = lock(&self.queue).next_ticket - 1;
+        let last = self.next_ticket.load(Ordering::Acquire) - 1;
         let drained = self.commit(last);
         let synced = {
             let mut wg = lock(&self.writer);
@@ -1197,9 +1229,8 @@ impl DbInner {
             let _st = lock(&self.state);
             self.bg_cv.notify_all();
         }
-        {
-            let _q = lock(&self.queue);
-            self.writer_cv.notify_all();
+        if let Some(t) = self.writer_thread.get() {
+            t.unpark();
         }
         let threads = std::mem::take(&mut *lock(&self.threads));
         for t in threads {

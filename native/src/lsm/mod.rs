@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod memtable;
 pub mod options;
 pub mod sstable;
+pub mod submit;
 pub mod version;
 pub mod wal;
 
