@@ -44,7 +44,7 @@ function hset(c: Client, a: Argv, name: string): number {
   const key = a.str(1);
   const [h, isNew] = hashForWrite(c, key);
   const lim = c.srv.enc;
-  for (let i = 2; i < a.argc; i++) h.checkArgLen(a.str(i), lim);
+  if (h.lp) for (let i = 2; i < a.argc; i++) h.checkArgLen(a.len(i), lim);
   let created = 0;
   for (let i = 2; i < a.argc; i += 2) if (h.set(a.str(i), a.str(i + 1), lim)) created++;
   store(c, key, h, isNew);
@@ -162,8 +162,8 @@ export const handlers: Handlers = {
       return;
     }
     const lim = c.srv.enc;
-    h.checkArgLen(f, lim);
-    h.checkArgLen(a.str(3), lim);
+    h.checkArgLen(f.length, lim);
+    h.checkArgLen(a.len(3), lim);
     h.set(f, a.str(3), lim);
     store(c, key, h, isNew);
     c.srv.ks.written(c.db, key, N.HASH, "hset");

@@ -6,7 +6,7 @@ import { parseI64 } from "../util/numbers.ts";
 import { globMatch } from "../util/glob.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/client.ts";
-import { propagateAs } from "../server/propagate.ts";
+import { propagateAs, propagateNothing, propagating } from "../server/propagate.ts";
 import { captureEffects, releaseEffects } from "./tx.ts";
 import { N } from "../store/notify.ts";
 import { parseCursor, scanStep } from "../store/scan.ts";
@@ -287,7 +287,8 @@ export const handlers: Handlers = {
     c.out.bulk(m);
     c.srv.ks.written(c.db, key, N.SET, "spop");
     dropIfEmpty(c, key, s);
-    propagateAs(c, ["SREM", key, m]);
+    if (propagating(c)) propagateAs(c, ["SREM", key, m]);
+    else propagateNothing(c);
   },
 
   srandmember(c, a) {

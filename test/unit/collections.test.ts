@@ -236,7 +236,7 @@ describe("HashObj", () => {
     g.set("a", "123456", lim);
     expect(g.encoding(lim)).toBe("hashtable");
     const k = new HashObj();
-    k.checkArgLen("123456", lim);
+    k.checkArgLen(6, lim);
     expect(k.encoding(lim)).toBe("hashtable");
     expect(k.clone().encoding(lim)).toBe("hashtable");
   });

@@ -43,9 +43,9 @@ export class HashObj extends Obj {
     return h;
   }
 
-  /** Redis's hashTypeTryConversion: a long argument converts before the write. */
-  checkArgLen(s: string, lim: EncodingLimits): void {
-    if (this.lp && s.length > lim.hashMaxListpackValue) this.lp = false;
+  /** Redis's hashTypeTryConversion: an argument longer than the listpack limit converts first. */
+  checkArgLen(len: number, lim: EncodingLimits): void {
+    if (this.lp && len > lim.hashMaxListpackValue) this.lp = false;
   }
 
   get(f: string): string | undefined {
