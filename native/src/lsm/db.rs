@@ -85,8 +85,6 @@ struct State {
     mem: Arc<MemTable>,
     imm: Option<Arc<MemTable>>,
     current: Arc<Version>,
-    /// Highest sequence whose batch is fully in the memtable (what new readers see).
-    last_sequence: u64,
     next_file_number: u64,
     log_number: u64,
     compact_pointers: Vec<Vec<u8>>,
@@ -102,6 +100,13 @@ struct Pending {
     ticket: u64,
     rep: Vec<u8>,
     sync: bool,
+}
+
+/// What the committer writes to: the WAL and the memtable it belongs to (only the holder of
+/// `writer` rotates them, so this copy of the memtable is always the live one).
+struct WriterCtx {
+    wal: LogWriter,
+    mem: Arc<MemTable>,
 }
 
 /// Owned by the current committer.
@@ -136,7 +141,13 @@ pub struct DbInner {
     /// Called (on the committing thread) after every write group is published; the binding
     /// uses it to settle writeAsync promises on the JS thread.
     commit_listener: Mutex<Option<CommitListener>>,
-    writer: Mutex<Option<LogWriter>>,
+    writer: Mutex<Option<WriterCtx>>,
+    /// Highest sequence whose batch is fully in the memtable (what new readers see). Written
+    /// only by the committer; read under `state` where a consistent view is needed.
+    last_sequence: AtomicU64,
+    /// Number of level-0 tables in the current version (lets the write path check for
+    /// slowdowns without taking `state`).
+    l0_files: std::sync::atomic::AtomicUsize,
     manifest: Mutex<Option<Manifest>>,
     compaction_lock: Mutex<()>,
     shutdown: AtomicBool,
@@ -402,15 +413,16 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
     let stats = Stats::default();
     stats.recovered_records.store(replayed, Ordering::Relaxed);
     let wal_file = wal.file();
+    let mem = Arc::new(MemTable::new(wal_number));
+    let l0 = version.files[0].len();
     Ok(DbInner {
         dir,
         cache,
         owner,
         state: Mutex::new(State {
-            mem: Arc::new(MemTable::new(wal_number)),
+            mem: mem.clone(),
             imm: None,
             current: Arc::new(version),
-            last_sequence: last_seq,
             next_file_number: next_file,
             log_number: wal_number,
             compact_pointers: pointers,
@@ -431,7 +443,9 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
         commit_cv: Condvar::new(),
         writer_thread: std::sync::OnceLock::new(),
         commit_listener: Mutex::new(None),
-        writer: Mutex::new(Some(wal)),
+        writer: Mutex::new(Some(WriterCtx { wal, mem })),
+        last_sequence: AtomicU64::new(last_seq),
+        l0_files: std::sync::atomic::AtomicUsize::new(l0),
         manifest: Mutex::new(Some(manifest)),
         compaction_lock: Mutex::new(()),
         shutdown: AtomicBool::new(false),
@@ -640,12 +654,11 @@ impl DbInner {
             return Ok(());
         }
         let mut wg = lock(&self.writer);
-        let wal = wg.as_mut().ok_or_else(Error::closed)?;
-        self.make_room_for_write(wal, false)?;
-        let (mem, first) = {
-            let st = lock(&self.state);
-            (st.mem.clone(), st.last_sequence + 1)
-        };
+        let ctx = wg.as_mut().ok_or_else(Error::closed)?;
+        self.make_room_for_write(ctx, false)?;
+        let mem = ctx.mem.clone();
+        let wal = &mut ctx.wal;
+        let first = self.last_sequence.load(Ordering::Acquire) + 1;
         let mut seq = first;
         let mut need_sync = self.opts.sync == SyncMode::Always;
         let mut bytes = 0u64;
@@ -678,7 +691,7 @@ impl DbInner {
                 return Err(e);
             }
         }
-        lock(&self.state).last_sequence = seq - 1;
+        self.last_sequence.store(seq - 1, Ordering::Release);
         let s = &self.stats;
         s.wal_bytes.fetch_add(wal.len() - before, Ordering::Relaxed);
         s.user_bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -692,7 +705,17 @@ impl DbInner {
     /// previous memtable is still being flushed or level 0 is at its stop trigger; slows each
     /// write group by 1 ms once level 0 reaches the slowdown trigger, so compaction catches up
     /// before a hard stall. `force` rotates a non-empty memtable regardless of size (flush).
-    fn make_room_for_write(&self, wal: &mut LogWriter, mut force: bool) -> Result<()> {
+    fn make_room_for_write(&self, ctx: &mut WriterCtx, mut force: bool) -> Result<()> {
+        // Fast path without the state lock: the JS thread reads under that lock, and a
+        // committer preempted while holding it would make the reader wait.
+        if !force
+            && !self.has_bg_error.load(Ordering::Acquire)
+            && !self.shutdown.load(Ordering::Acquire)
+            && self.l0_files.load(Ordering::Acquire) < self.opts.l0_slowdown_trigger
+            && ctx.mem.approximate_bytes() < self.opts.write_buffer_size
+        {
+            return Ok(());
+        }
         let mut allow_delay = !force;
         let mut stalled: Option<Instant> = None;
         let mut st = lock(&self.state);
@@ -738,16 +761,17 @@ impl DbInner {
             };
             if self.opts.sync != SyncMode::None {
                 // Later WAL data must never be durable while earlier data is not.
-                if let Err(e) = wal.sync() {
+                if let Err(e) = ctx.wal.sync() {
                     st = lock(&self.state);
                     break Err(e);
                 }
             }
-            *wal = new_wal;
+            ctx.wal = new_wal;
+            ctx.mem = Arc::new(MemTable::new(number));
             st = lock(&self.state);
-            let old = std::mem::replace(&mut st.mem, Arc::new(MemTable::new(number)));
+            let old = std::mem::replace(&mut st.mem, ctx.mem.clone());
             st.imm = Some(old);
-            st.wal_file = Some(wal.file());
+            st.wal_file = Some(ctx.wal.file());
             self.bg_cv.notify_all();
             force = false;
         };
@@ -763,7 +787,9 @@ impl DbInner {
     fn read_view(&self, snapshot: Option<u64>) -> Result<ReadView> {
         self.check_open()?;
         let st = lock(&self.state);
-        let seq = snapshot.unwrap_or(st.last_sequence);
+        // Loaded under the lock: no rotation can happen meanwhile, so every write up to `seq`
+        // is in one of the memtables of this view.
+        let seq = snapshot.unwrap_or(self.last_sequence.load(Ordering::Acquire));
         Ok((st.mem.clone(), st.imm.clone(), st.current.clone(), seq))
     }
 
@@ -812,7 +838,7 @@ impl DbInner {
     pub fn snapshot(&self) -> Result<u64> {
         self.check_open()?;
         let mut st = lock(&self.state);
-        let seq = st.last_sequence;
+        let seq = self.last_sequence.load(Ordering::Acquire);
         *st.snapshots.entry(seq).or_insert(0) += 1;
         Ok(seq)
     }
@@ -874,8 +900,8 @@ impl DbInner {
         {
             // Holding the WAL writer excludes the committer while the memtable rotates.
             let mut wg = lock(&self.writer);
-            let wal = wg.as_mut().ok_or_else(Error::closed)?;
-            self.make_room_for_write(wal, true)?;
+            let ctx = wg.as_mut().ok_or_else(Error::closed)?;
+            self.make_room_for_write(ctx, true)?;
         }
         let mut st = lock(&self.state);
         loop {
@@ -983,7 +1009,7 @@ impl DbInner {
             let st = lock(&self.state);
             prepare(&st, &mut edit);
             edit.next_file_number = Some(st.next_file_number);
-            edit.last_sequence = Some(st.last_sequence);
+            edit.last_sequence = Some(self.last_sequence.load(Ordering::Acquire));
             (st.current.clone(), edit.log_number.unwrap_or(st.log_number), st.compact_pointers.clone())
         };
         let applied = base.apply(&edit.deleted, &added);
@@ -1021,6 +1047,7 @@ impl DbInner {
             .collect();
         {
             let mut st = lock(&self.state);
+            self.l0_files.store(v.files[0].len(), Ordering::Release);
             st.current = Arc::new(v);
             if let Some(l) = edit.log_number {
                 st.log_number = l;
@@ -1071,7 +1098,7 @@ impl DbInner {
         let smallest = {
             let mut st = lock(&self.state);
             st.compacting = true;
-            st.snapshots.keys().next().copied().unwrap_or(st.last_sequence)
+            st.snapshots.keys().next().copied().unwrap_or(self.last_sequence.load(Ordering::Acquire))
         };
         let alloc = || self.new_file_number();
         let ctx = self.context(smallest, &alloc);
@@ -1218,7 +1245,7 @@ impl DbInner {
         let synced = {
             let mut wg = lock(&self.writer);
             let r = match wg.as_ref() {
-                Some(w) => w.sync(),
+                Some(w) => w.wal.sync(),
                 None => Ok(()),
             };
             *wg = None;
@@ -1302,7 +1329,7 @@ impl DbInner {
             st.mem.approximate_bytes(),
             st.mem.len(),
             st.imm.as_ref().map(|m| m.approximate_bytes()).unwrap_or(0),
-            st.last_sequence,
+            self.last_sequence.load(Ordering::Acquire),
             st.snapshots.values().sum::<usize>(),
             user,
             ld(&s.user_batches),
