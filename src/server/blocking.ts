@@ -204,6 +204,8 @@ function armTimer(c: Client, b: Blocked): void {
     if (Date.now() < b.deadline) return armTimer(c, b);
     endBlock(c, (x) => b.onTimeout(x));
   }, Math.min(left, MAX_TIMER));
+  // A pending timeout alone must not keep the process alive (the client's socket does).
+  (b.timer as { unref?: () => void }).unref?.();
 }
 
 /** Removes the client from every structure of its block. Its reply must be written already. */
