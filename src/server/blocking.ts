@@ -57,6 +57,8 @@ export class Blocked {
 const waiting = new WeakMap<Db, Map<string, Set<Client>>>();
 /** Clients currently blocked on keys, per server (INFO blocked_clients). */
 const blockedCount = new WeakMap<Server, number>();
+/** Blocked clients that want to hear of deleted keys (noKey), across all servers. */
+let noKeyBlocked = 0;
 
 function nullArrayReply(c: Client): void {
   c.out.nilArray();
@@ -189,6 +191,7 @@ export function blockOnKeys(
     db.blocked.set(key, (db.blocked.get(key) ?? 0) + 1);
   }
   const b = new Blocked(db, uniq, deadline, serve, onTimeout, noKey);
+  if (noKey) noKeyBlocked++;
   c.blocked = b;
   c.flags |= CF.BLOCKED;
   const srv = c.srv;
@@ -231,6 +234,7 @@ function detach(c: Client): Blocked | null {
   if (db.blocked !== null && db.blocked.size === 0) db.blocked = null;
   const srv = c.srv;
   blockedCount.set(srv, Math.max(0, (blockedCount.get(srv) ?? 1) - 1));
+  if (b.noKey) noKeyBlocked--;
   return b;
 }
 
@@ -287,8 +291,13 @@ export function handleReadyKeys(srv: Server): void {
       ks.tick();
       for (const c of set) {
         const b = c.blocked as Blocked;
-        // A key that is gone serves only the waiters that want to hear about it.
-        if (!b.noKey && db.lookup(key) === undefined) continue;
+        // A key that is gone serves only the waiters that want to hear about it; without any
+        // such waiter the rest of the queue is skipped (a queue of BLPOP clients drained by
+        // single pushes stays O(1) per push).
+        if (!b.noKey && db.lookup(key) === undefined) {
+          if (noKeyBlocked === 0) break;
+          continue;
+        }
         let served = false;
         const mark = c.out.n;
         try {
