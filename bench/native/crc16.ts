@@ -1,6 +1,7 @@
 // CRC16 / keySlot: table-driven TypeScript vs one N-API call per key vs the batched native call.
 //   bun bench/native/crc16.ts
 import { crc16, crc16Native, keySlot, keySlotNative, keySlotsNative, keySlotsPacked, packKeys } from "../../src/native/index.ts";
+// Decides KEY_SLOTS_NATIVE_THRESHOLD and KEY_SLOT_NATIVE_MIN_LENGTH in src/native/index.ts.
 import { fmt, machine, Rng, timeIt } from "./common.ts";
 
 const rng = new Rng(1);
@@ -8,7 +9,7 @@ console.log(`machine: ${machine()}`);
 
 console.log("\nper key (ns/key):");
 console.log(`${"key length".padEnd(12)}${"TS crc16".padStart(12)}${"native crc16".padStart(14)}${"TS keySlot".padStart(12)}${"native keySlot".padStart(16)}`);
-for (const len of [8, 16, 32, 64, 256]) {
+for (const len of [8, 16, 32, 64, 128, 256, 1024]) {
   const keys = Array.from({ length: 1024 }, () => rng.fill(new Uint8Array(len)));
   let i = 0;
   let sink = 0;

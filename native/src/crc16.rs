@@ -4,6 +4,26 @@
 /// 256-entry table for CRC16-XMODEM, built at compile time.
 const TABLE: [u16; 256] = build_table();
 
+/// Slicing-by-8 tables: SLICE[k][b] is the CRC contribution of byte b followed by k zero
+/// bytes, so 8 input bytes fold into the register with 8 independent lookups.
+const SLICE: [[u16; 256]; 8] = build_slices();
+
+const fn build_slices() -> [[u16; 256]; 8] {
+    let mut t = [[0u16; 256]; 8];
+    t[0] = build_table();
+    let mut k = 1;
+    while k < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = t[k - 1][i];
+            t[k][i] = (prev << 8) ^ t[0][(prev >> 8) as usize];
+            i += 1;
+        }
+        k += 1;
+    }
+    t
+}
+
 const fn build_table() -> [u16; 256] {
     let mut t = [0u16; 256];
     let mut i = 0;
@@ -25,6 +45,29 @@ pub const SLOTS: u32 = 16384;
 
 #[inline]
 pub fn crc16(data: &[u8]) -> u16 {
+    let mut crc: u16 = 0;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        // The 16-bit register folds into the first two bytes of the chunk.
+        let x0 = c[0] ^ (crc >> 8) as u8;
+        let x1 = c[1] ^ crc as u8;
+        crc = SLICE[7][x0 as usize]
+            ^ SLICE[6][x1 as usize]
+            ^ SLICE[5][c[2] as usize]
+            ^ SLICE[4][c[3] as usize]
+            ^ SLICE[3][c[4] as usize]
+            ^ SLICE[2][c[5] as usize]
+            ^ SLICE[1][c[6] as usize]
+            ^ SLICE[0][c[7] as usize];
+    }
+    for &b in chunks.remainder() {
+        crc = (crc << 8) ^ TABLE[(((crc >> 8) as u8) ^ b) as usize];
+    }
+    crc
+}
+
+#[cfg(test)]
+fn crc16_bytewise(data: &[u8]) -> u16 {
     let mut crc: u16 = 0;
     for &b in data {
         crc = (crc << 8) ^ TABLE[(((crc >> 8) as u8) ^ b) as usize];
@@ -74,6 +117,15 @@ pub fn key_slots_into(buf: &[u8], offsets: &[u32], out: &mut [u16]) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slicing_matches_bytewise() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        for n in 0..200 {
+            assert_eq!(crc16(&data[..n]), crc16_bytewise(&data[..n]), "length {n}");
+        }
+        assert_eq!(crc16(&data), crc16_bytewise(&data));
+    }
 
     #[test]
     fn check_value() {

@@ -139,7 +139,15 @@ export function keySlotsNative(keys: Uint8Array, offsets: Uint32Array): Uint16Ar
  * bench/results/native-*.md). Keys given as an array always use the TS loop: packing them for
  * the native call copies every key, which costs about as much as hashing it.
  */
-export const KEY_SLOTS_NATIVE_THRESHOLD = 256;
+export const KEY_SLOTS_NATIVE_THRESHOLD = 32;
+
+/** From this key length on, one native call beats the TS loop for a single key (measured). */
+export const KEY_SLOT_NATIVE_MIN_LENGTH = 128;
+
+/** keySlot using whichever implementation is faster for this key's length. */
+export function keySlotAdaptive(key: Uint8Array): number {
+  return key.length < KEY_SLOT_NATIVE_MIN_LENGTH ? keySlot(key) : addon.keySlot(key);
+}
 
 /** Slots of many keys, using whichever implementation is faster for the input. */
 export function keySlots(keys: readonly Uint8Array[] | PackedKeys): Uint16Array {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { crc16, crc16Native, crc16Range, keySlot, keySlotNative, keySlotRange, keySlots, keySlotsNative, keySlotsPacked, packKeys, SLOTS, KEY_SLOTS_NATIVE_THRESHOLD } from "../../src/native/index.ts";
+import { crc16, crc16Native, crc16Range, keySlot, keySlotAdaptive, keySlotNative, keySlotRange, keySlots, keySlotsNative, keySlotsPacked, packKeys, SLOTS, KEY_SLOTS_NATIVE_THRESHOLD } from "../../src/native/index.ts";
 import { b, Rng } from "./helpers.ts";
 
 describe("crc16 / keySlot", () => {
@@ -35,12 +35,13 @@ describe("crc16 / keySlot", () => {
   test("TS and native agree on random binary keys, subarrays and ranges", () => {
     const rng = new Rng(12345);
     for (let i = 0; i < 5000; i++) {
-      const len = rng.below(40);
+      const len = i % 10 === 0 ? 100 + rng.below(300) : rng.below(40);
       const k = rng.bytes(len);
       if (len > 3 && rng.below(3) === 0) k[rng.below(len)] = 0x7b;
       if (len > 3 && rng.below(3) === 0) k[rng.below(len)] = 0x7d;
       expect(keySlotNative(k)).toBe(keySlot(k));
       expect(crc16Native(k)).toBe(crc16(k));
+      expect(keySlotAdaptive(k)).toBe(keySlot(k));
       // A view into a larger buffer, and the (start, end) form on the TS side.
       const big = new Uint8Array(len + 10);
       big.set(k, 5);
