@@ -183,6 +183,7 @@ export function zipmapRead(b: Uint8Array, start: number, end: number, out: strin
       p += 5;
       return n;
     }
+    p++;
     return -1; // 255: end
   };
   for (;;) {

@@ -113,8 +113,9 @@ export class RdbReader {
       const clen = this.count();
       const ulen = this.count();
       this.need(clen);
-      // A declared size far beyond what LZF can expand to is corrupt (and must not be allocated).
-      if (ulen > clen * 1024 + 64 || (clen === 0 && ulen !== 0)) this.fail("bad LZF length");
+      // LZF expands at most 88-fold (a 3-byte back reference copies 264 bytes): a larger
+      // declared size is corrupt and must not be allocated.
+      if (ulen > clen * 88 + 32 || (clen === 0 && ulen !== 0)) this.fail("bad LZF length");
       let raw: Uint8Array;
       try {
         raw = lzfDecompress(this.b, ulen, this.pos, this.pos + clen);
