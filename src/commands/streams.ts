@@ -9,6 +9,7 @@
 // in MULTI/EXEC), never as themselves.
 
 import { E, fail, wrongArgs } from "../errors.ts";
+import type { Reply } from "../resp/writer.ts";
 import { parseI64 } from "../util/numbers.ts";
 import type { Argv } from "../resp/argv.ts";
 import { CF, type Client } from "../server/client.ts";
@@ -17,8 +18,8 @@ import { propagateAs, propagateNothing, propagating } from "../server/propagate.
 import { blockOnKeys, canBlock, installBlocking, parseBlockTimeoutMs, signalReady } from "../server/blocking.ts";
 import { N } from "../store/notify.ts";
 import {
-  Consumer, Group, INVALID_READ, MAX_ID, Nack, StreamObj, TRIM_MAXLEN, TRIM_MINID, ZERO_ID, cmpId, decrId, incrId,
-  parseId, parsed, SID, type Entry, type TrimArgs,
+  Consumer, F_SAMEFIELDS, Group, INVALID_READ, MAX_ID, Nack, StreamObj, TRIM_MAXLEN, TRIM_MINID, ZERO_ID, cmpId, decrId, incrId,
+  parseId, parseIdBytes, parsed, SID, type SNode, type TrimArgs,
 } from "../store/types/stream.ts";
 import { captureEffects, releaseEffects } from "./tx.ts";
 import { helpReply, subcommandSyntaxError } from "./help.ts";
@@ -43,6 +44,11 @@ function readStream(c: Client, key: string): StreamObj | undefined {
 /** A strict ID ("-" and "+" rejected). */
 function strictId(s: string): SID {
   return parseId(s, false, true) ?? fail(INVALID_ID);
+}
+
+/** strictId() of argument i, read from its bytes. */
+function strictIdArg(a: Argv, i: number): SID {
+  return parseIdBytes(a.buf, a.offs[i * 2]!, a.offs[i * 2 + 1]!, false, true) ?? fail(INVALID_ID);
 }
 
 function llArg(a: Argv, i: number, err: string = E.NOT_INT): number {
@@ -72,19 +78,79 @@ function endBound(s: string): SID {
   return ex ? (decrId(id) ?? fail("ERR invalid end ID for the interval")) : id;
 }
 
-function nodeLimits(c: Client): [number, number] {
-  return [c.srv.cfg.num("stream-node-max-bytes"), c.srv.cfg.num("stream-node-max-entries")];
-}
-
 // ---- replies ----
 
-function entryReply(c: Client, e: Entry): void {
+const POW10: number[] = [];
+for (let p = 1; POW10.length < 16; p *= 10) POW10.push(p);
+
+/** Decimal digits of v (0 <= v < 2^53). */
+function digits(v: number): number {
+  let d = 1;
+  while (d < 16 && v >= POW10[d]!) d++;
+  return d;
+}
+
+/** Writes v's digits ending just before `end`. */
+function putDigits(b: Buffer, end: number, v: number): void {
+  while (v >= 10) {
+    const q = Math.floor(v / 10);
+    b[--end] = 48 + (v - q * 10);
+    v = q;
+  }
+  b[--end] = 48 + v;
+}
+
+/** Bulk "<ms>-<seq>" of the ID in words w[o..o+3], written without making a string. */
+function idBulk(out: Reply, w: Uint32Array, o: number): void {
+  idBulkOf(out, w[o]!, w[o + 1]!, w[o + 2]!, w[o + 3]!);
+}
+
+function idBulkOf(out: Reply, mh: number, ml: number, sh: number, sl: number): void {
+  if (mh >= 0x200000 || sh >= 0x200000) {
+    out.bulk(new SID(mh, ml, sh, sl).str);
+    return;
+  }
+  const ms = mh * 4294967296 + ml;
+  const seq = sh * 4294967296 + sl;
+  const dm = digits(ms);
+  const len = dm + 1 + digits(seq);
+  out.reserve(len + 8);
+  const b = out.b;
+  let p = out.n;
+  b[p++] = 36;
+  if (len >= 10) b[p++] = 48 + Math.floor(len / 10);
+  b[p++] = 48 + (len % 10);
+  b[p++] = 13;
+  b[p++] = 10;
+  putDigits(b, p + dm, ms);
+  b[p + dm] = 45;
+  putDigits(b, p + len, seq);
+  p += len;
+  b[p++] = 13;
+  b[p++] = 10;
+  out.n = p;
+}
+
+/** An entry: [id, [field, value, ...]], bytes copied from the node. */
+function entryReply(c: Client, n: SNode, i: number): void {
   const out = c.out;
   out.arr(2);
-  out.bulk(e.id.str);
-  const fv = e.fv;
-  out.arr(fv.length);
-  for (let i = 0; i < fv.length; i++) out.bulk(fv[i]!);
+  idBulk(out, n.ids, i << 2);
+  const b = n.buf;
+  const pos = n.pos;
+  const s = n.off[i]!;
+  const e = n.off[i + 1]!;
+  if (n.flags[i]! & F_SAMEFIELDS) {
+    const mf = n.mfields;
+    out.arr((e - s) * 2);
+    for (let k = s; k < e; k++) {
+      out.bulk(mf[k - s]!);
+      out.bulkRange(b, pos[k]!, pos[k + 1]! - pos[k]!);
+    }
+  } else {
+    out.arr(e - s);
+    for (let k = s; k < e; k++) out.bulkRange(b, pos[k]!, pos[k + 1]! - pos[k]!);
+  }
 }
 
 /** Where a group read propagates its effects (key and group as the client named them). */
@@ -119,27 +185,32 @@ function rangeReply(
   let propLast = false;
   const prop = p !== null && propagating(c);
   const now = c.srv.ks.now;
-  s.range(start, end, rev, (e) => {
-    if (g !== null && cmpId(e.id, g.lastId) > 0) {
-      s.advanceGroup(g, e.id);
-      if (noack) propLast = true;
-    }
-    entryReply(c, e);
-    if (g !== null && !noack) {
-      let nack = g.pel.get(e.id);
+  s.range(start, end, rev, (sn, i) => {
+    if (g !== null) {
+      const id = sn.idAt(i);
+      if (cmpId(id, g.lastId) > 0) {
+        s.advanceGroup(g, id);
+        if (noack) propLast = true;
+      }
+      entryReply(c, sn, i);
+      if (noack) {
+        n++;
+        return n !== count;
+      }
+      let nack = g.pel.get(id);
       if (nack === undefined) {
         nack = new Nack(now, 1, consumer);
-        g.pel.set(e.id, nack);
-        consumer!.pel.set(e.id, nack);
+        g.pel.set(id, nack);
+        consumer!.pel.set(id, nack);
       } else {
-        nack.consumer!.pel.delete(e.id);
+        nack.consumer!.pel.delete(id);
         nack.consumer = consumer;
         nack.time = now;
         nack.count = 1;
-        consumer!.pel.set(e.id, nack);
+        consumer!.pel.set(id, nack);
       }
-      if (prop) propagateClaim(c, p!, g, e.id.str, nack);
-    }
+      if (prop) propagateClaim(c, p!, g, id.str, nack);
+    } else entryReply(c, sn, i);
     n++;
     return n !== count;
   });
@@ -157,13 +228,12 @@ function historyReply(c: Client, s: StreamObj, start: SID, count: number, consum
   const cur = consumer.pel.ceil(start);
   while (cur.leaf !== null && (count === 0 || n < count)) {
     const id = cur.key;
-    const e = s.get(id);
-    if (e === null) {
+    if (!s.find(id)) {
       out.arr(2);
       out.bulk(id.str);
       out.nilArray();
     } else {
-      entryReply(c, e);
+      entryReply(c, s.hitNode!, s.hitIdx);
       const nack = cur.val;
       nack.time = now;
       nack.count++;
@@ -183,7 +253,7 @@ function consumerFor(c: Client, key: string, g: Group, name: string): [Consumer,
     return [cons, false];
   }
   cons = new Consumer(name, now);
-  g.consumers.set(name, cons);
+  g.addConsumer(cons);
   c.srv.ks.dirty++;
   c.srv.ks.notify(N.STREAM, "xgroup-createconsumer", key, c.db.id);
   return [cons, true];
@@ -246,7 +316,7 @@ function parseAddTrim(c: Client, a: Argv, xadd: boolean): AddTrimArgs {
     } else if (xadd && a.is(i, "nomkstream")) {
       r.noMkStream = true;
     } else if (xadd) {
-      r.id = parseId(opt, false, true, true) ?? fail(INVALID_ID);
+      r.id = parseIdBytes(a.buf, a.offs[i * 2]!, a.offs[i * 2 + 1]!, false, true, true) ?? fail(INVALID_ID);
       r.seqGiven = parsed.seqGiven;
       break;
     } else fail(E.SYNTAX);
@@ -561,13 +631,11 @@ function xinfoStream(c: Client, a: Argv, s: StreamObj): void {
     out.bulk("groups");
     out.int(s.groups === null ? 0 : s.groups.size);
     out.bulk("first-entry");
-    const f = s.edge(true);
-    if (f === null) out.nil();
-    else entryReply(c, f);
+    if (!s.edge(true)) out.nil();
+    else entryReply(c, s.hitNode!, s.hitIdx);
     out.bulk("last-entry");
-    const l = s.edge(false);
-    if (l === null) out.nil();
-    else entryReply(c, l);
+    if (!s.edge(false)) out.nil();
+    else entryReply(c, s.hitNode!, s.hitIdx);
     return;
   }
   out.bulk("entries");
@@ -683,21 +751,16 @@ export const handlers: Handlers = {
       id = now > last.ms ? SID.of(now) : incrId(last)!;
     }
     if (cmpId(id, last) <= 0) fail("ERR The ID specified in XADD is equal or smaller than the target stream top item");
-    const fv: string[] = new Array(a.argc - fieldPos);
     let total = 0;
-    for (let i = fieldPos; i < a.argc; i++) {
-      const v = a.str(i);
-      total += v.length;
-      fv[i - fieldPos] = v;
-    }
+    for (let j = fieldPos; j < a.argc; j++) total += a.len(j);
     if (total > 1 << 30) fail("ERR Elements are too large to be stored");
     if (s === undefined) {
       s = new StreamObj();
       db.add(key, s);
     }
-    const [maxBytes, maxEntries] = nodeLimits(c);
-    s.append(id, fv, maxBytes, maxEntries);
-    c.out.bulk(id.str);
+    const cfg = c.srv.cfg;
+    s.appendArgs(id, a.buf, a.offs, fieldPos, a.argc, cfg.num("stream-node-max-bytes"), cfg.num("stream-node-max-entries"));
+    idBulkOf(c.out, id.mh, id.ml, id.sh, id.sl);
     const ks = c.srv.ks;
     ks.written(db, key, N.STREAM, "xadd");
     if (t.strategy !== 0) {
@@ -738,7 +801,7 @@ export const handlers: Handlers = {
     const s = writeStream(c, key);
     if (s === undefined) return c.out.int(0);
     const ids: SID[] = [];
-    for (let j = 2; j < a.argc; j++) ids.push(strictId(a.str(j)));
+    for (let j = 2; j < a.argc; j++) ids.push(strictIdArg(a, j));
     let deleted = 0;
     let first = false;
     for (const id of ids) {
@@ -822,7 +885,7 @@ export const handlers: Handlers = {
     const { g } = xgroupPre(c, a, true, false);
     const name = a.str(4);
     if (g!.consumers.has(name)) return c.out.int(0);
-    g!.consumers.set(name, new Consumer(name, c.srv.ks.now));
+    g!.addConsumer(new Consumer(name, c.srv.ks.now));
     c.out.int(1);
     groupEvent(c, a.str(2), "xgroup-createconsumer");
   },
@@ -835,7 +898,7 @@ export const handlers: Handlers = {
     cons.pel.forEach((id) => {
       g!.pel.delete(id);
     });
-    g!.consumers.delete(cons.name);
+    g!.removeConsumer(cons.name);
     c.out.int(pending);
     groupEvent(c, a.str(2), "xgroup-delconsumer");
   },
@@ -845,7 +908,7 @@ export const handlers: Handlers = {
     const g = s?.group(a.str(2));
     if (g === undefined) return c.out.int(0);
     const ids: SID[] = [];
-    for (let j = 3; j < a.argc; j++) ids.push(strictId(a.str(j)));
+    for (let j = 3; j < a.argc; j++) ids.push(strictIdArg(a, j));
     let n = 0;
     for (const id of ids) {
       const nack = g.pel.delete(id);
@@ -893,14 +956,17 @@ export const handlers: Handlers = {
         out.nilArray();
         return;
       }
-      out.bulk(g.pel.first().key.str);
-      out.bulk(g.pel.last().key.str);
-      const cons = g.sortedConsumers().filter((x) => x.pel.size !== 0);
-      out.arr(cons.length);
+      out.bulk(g.pel.firstKey()!.str);
+      out.bulk(g.pel.lastKey()!.str);
+      const cons = g.sortedConsumers();
+      let k = 0;
+      for (const x of cons) if (x.pel.size !== 0) k++;
+      out.arr(k);
       for (const x of cons) {
+        if (x.pel.size === 0) continue;
         out.arr(2);
         out.bulk(x.name);
-        out.bulk(String(x.pel.size));
+        out.bulkNum(x.pel.size);
       }
       return;
     }
@@ -978,8 +1044,7 @@ export const handlers: Handlers = {
       const idArg = a.str(k);
       const id = parseId(idArg, false, true)!;
       let nack = g.pel.get(id);
-      const e = s.get(id);
-      if (e === null) {
+      if (!s.find(id)) {
         if (nack !== undefined) {
           if (prop) propagateClaim(c, p, g, idArg, nack);
           propLast = false;
@@ -1005,7 +1070,10 @@ export const handlers: Handlers = {
         nack.consumer = consumer;
       }
       if (justid) out.bulk(id.str);
-      else entryReply(c, e);
+      else {
+        s.find(id);
+        entryReply(c, s.hitNode!, s.hitIdx);
+      }
       n++;
       if (prop) propagateClaim(c, p, g, idArg, nack);
       propLast = false;
@@ -1065,8 +1133,7 @@ export const handlers: Handlers = {
     while (attempts-- > 0 && count > 0 && cur.leaf !== null) {
       const id = cur.key;
       const nack = cur.val;
-      const e = o.get(id);
-      if (e === null) {
+      if (!o.find(id)) {
         if (prop) propagateClaim(c, p, g, id.str, nack);
         ks.dirty++;
         g.pel.delete(id);
@@ -1089,7 +1156,10 @@ export const handlers: Handlers = {
         nack.consumer = consumer;
       }
       if (justid) out.bulk(id.str);
-      else entryReply(c, e);
+      else {
+        o.find(id);
+        entryReply(c, o.hitNode!, o.hitIdx);
+      }
       n++;
       count--;
       if (prop) propagateClaim(c, p, g, id.str, nack);

@@ -9,7 +9,7 @@
 // consumers with seen time and their PEL IDs). AiKv's stream nodes are the same nodes, so the
 // listpacks written here are the ones Redis would hold: DUMP payloads are byte-identical.
 
-import { F_DELETED, F_SAMEFIELDS, Consumer, Entry, Group, INVALID_READ, Nack, SID, SNode, StreamObj } from "../store/types/stream.ts";
+import { F_DELETED, F_SAMEFIELDS, Consumer, Group, INVALID_READ, Nack, SID, SNode, StreamObj } from "../store/types/stream.ts";
 import type { Obj, Value } from "../store/value.ts";
 import { RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2 } from "./constants.ts";
 import { LpBuilder, lpRead } from "./listpack.ts";
@@ -51,20 +51,22 @@ function nodeListpack(n: SNode): Buffer {
   for (const f of n.mfields) lp.add(f);
   lp.addInt(0);
   const m = n.master;
-  for (const e of n.ents) {
-    lp.addInt(e.flags);
-    const id = e.id;
-    addDelta(id.mh, id.ml, m.mh, m.ml);
-    addDelta(id.sh, id.sl, m.sh, m.sl);
-    const fv = e.fv;
-    const nf = fv.length >> 1;
-    if (e.flags & F_SAMEFIELDS) {
-      for (let i = 1; i < fv.length; i += 2) lp.add(fv[i]!);
-      lp.addInt(nf + 3);
+  const w = n.ids;
+  for (let i = 0; i < n.n; i++) {
+    const flags = n.flags[i]!;
+    lp.addInt(flags);
+    const o = i << 2;
+    addDelta(w[o]!, w[o + 1]!, m.mh, m.ml);
+    addDelta(w[o + 2]!, w[o + 3]!, m.sh, m.sl);
+    const s = n.off[i]!;
+    const e = n.off[i + 1]!;
+    if (flags & F_SAMEFIELDS) {
+      for (let k = s; k < e; k++) lp.add(n.item(k));
+      lp.addInt(e - s + 3);
     } else {
-      lp.addInt(nf);
-      for (let i = 0; i < fv.length; i++) lp.add(fv[i]!);
-      lp.addInt(nf * 2 + 4);
+      lp.addInt((e - s) >> 1);
+      for (let k = s; k < e; k++) lp.add(n.item(k));
+      lp.addInt(e - s + 4);
     }
   }
   return lp.finish();
@@ -163,31 +165,28 @@ function readNode(master: SID, b: Uint8Array, start: number, end: number): SNode
     int(msd, "ms delta");
     int(seqd, "seq delta");
     const id = SID.fromBig(addWrapped(mms, msd), addWrapped(mseq, seqd));
-    let fv: string[];
+    let vals: string[];
     let lpCount: number;
     if (flags & F_SAMEFIELDS) {
       if (p + nmf >= el.length) throw new RdbFormatError("stream listpack: truncated entry");
-      fv = new Array(nmf * 2);
-      for (let i = 0; i < nmf; i++) {
-        fv[i * 2] = mfields[i]!;
-        fv[i * 2 + 1] = el[p++]!;
-      }
+      vals = el.slice(p, p + nmf);
+      p += nmf;
       lpCount = nmf + 3;
     } else {
       const nf = int(el[p++], "field count");
       if (nf < 0 || p + nf * 2 >= el.length) throw new RdbFormatError("stream listpack: truncated entry");
-      fv = el.slice(p, p + nf * 2);
+      vals = el.slice(p, p + nf * 2);
       p += nf * 2;
       lpCount = nf * 2 + 4;
     }
     if (int(el[p++], "lp-count") !== lpCount) throw new RdbFormatError("stream listpack: bad lp-count");
     if (prev !== null && cmpIds(id, prev) <= 0) throw new RdbFormatError("stream listpack: IDs out of order");
     prev = id;
-    n.ents.push(new Entry(id, fv, flags & (F_DELETED | F_SAMEFIELDS)));
+    n.push(id, flags & (F_DELETED | F_SAMEFIELDS), vals);
     if (flags & F_DELETED) deleted++;
     else valid++;
   }
-  if (n.ents.length === 0) throw new RdbFormatError("Empty listpack inside stream");
+  if (n.n === 0) throw new RdbFormatError("Empty listpack inside stream");
   if (valid !== live || deleted !== dead) throw new RdbFormatError("stream listpack: entry counts mismatch");
   return n;
 }
@@ -211,9 +210,10 @@ export function readStream(r: RdbReader, type: number, _ctx: LoadContext): Value
     const x = r.bytes();
     const n = readNode(master, x.b, x.start, x.end);
     if (lastMaster !== null && cmpIds(master, lastMaster) <= 0) r.fail("Listpack re-added with existing key");
-    if (cmpIds(n.ents[0]!.id, master) < 0 || (lastEntry !== null && cmpIds(n.ents[0]!.id, lastEntry) <= 0)) r.fail("stream node IDs out of order");
+    const firstEntry = n.idAt(0);
+    if (cmpIds(firstEntry, master) < 0 || (lastEntry !== null && cmpIds(firstEntry, lastEntry) <= 0)) r.fail("stream node IDs out of order");
     lastMaster = master;
-    lastEntry = n.ents[n.ents.length - 1]!.id;
+    lastEntry = n.idAt(n.n - 1);
     total += n.live;
     s.nodes.set(master, n);
     s.lpBytes += n.bytes;
@@ -257,7 +257,7 @@ export function readStream(r: RdbReader, type: number, _ctx: LoadContext): Value
       const cname = r.string();
       if (g.consumers.has(cname)) r.fail("Duplicate stream consumer detected.");
       const c = new Consumer(cname, r.i64le());
-      g.consumers.set(cname, c);
+      g.addConsumer(c);
       const cp = r.count();
       for (let i = 0; i < cp; i++) {
         r.need(16);

@@ -208,6 +208,54 @@ export function parseId(s: string, maxSeq: boolean, strict: boolean, autoSeq = f
   return new SID(ms[0], ms[1], seq[0], seq[1]);
 }
 
+/**
+ * parseId() for bytes b[s, e) (a command argument): plain "<ms>", "<ms>-<seq>" and "<ms>-*"
+ * with at most 15 digits per part are read directly; anything else goes through parseId().
+ */
+export function parseIdBytes(b: Uint8Array, s: number, e: number, maxSeq: boolean, strict: boolean, autoSeq = false): SID | null {
+  let i = s;
+  let ms = 0;
+  const m0 = i;
+  while (i < e) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) break;
+    ms = ms * 10 + d;
+    i++;
+  }
+  const md = i - m0;
+  if (md > 0 && md <= 15 && (md === 1 || b[m0] !== 48)) {
+    const mh = Math.floor(ms / U32);
+    if (i === e) {
+      parsed.seqGiven = true;
+      return maxSeq ? new SID(mh, ms - mh * U32, W_MAX, W_MAX) : new SID(mh, ms - mh * U32, 0, 0);
+    }
+    if (b[i] === 45) {
+      i++;
+      if (autoSeq && i + 1 === e && b[i] === 42) {
+        parsed.seqGiven = false;
+        return new SID(mh, ms - mh * U32, 0, 0);
+      }
+      let seq = 0;
+      const s0 = i;
+      while (i < e) {
+        const d = b[i]! - 48;
+        if (d < 0 || d > 9) break;
+        seq = seq * 10 + d;
+        i++;
+      }
+      const sd = i - s0;
+      if (i === e && sd > 0 && sd <= 15 && (sd === 1 || b[s0] !== 48)) {
+        parsed.seqGiven = true;
+        const sh = Math.floor(seq / U32);
+        return new SID(mh, ms - mh * U32, sh, seq - sh * U32);
+      }
+    }
+  }
+  let str = "";
+  for (let k = s; k < e; k++) str += String.fromCharCode(b[k]!);
+  return parseId(str, maxSeq, strict, autoSeq);
+}
+
 // ------------------------------------------------------------------- listpack size model
 
 /** Bytes of a listpack integer element (encoding + backlen). */
@@ -269,27 +317,28 @@ export const F_SAMEFIELDS = 2;
 const LEAF_MAX = 64;
 const INNER_MAX = 64;
 
-export class IdLeaf<V> {
-  keys: SID[] = [];
-  vals: V[] = [];
-  next: IdLeaf<V> | null = null;
-  prev: IdLeaf<V> | null = null;
+/** Compares the ID in words kw[4j..4j+3] with id. */
+function cmpW(kw: Uint32Array, j: number, id: SID): number {
+  const o = j << 2;
+  return kw[o]! - id.mh || kw[o + 1]! - id.ml || kw[o + 2]! - id.sh || kw[o + 3]! - id.sl;
 }
 
-class IdInner<V> {
-  /** keys[i] (i >= 1) <= every key under kids[i], > every key under kids[i-1]; keys[0] unused */
-  keys: SID[] = [];
-  kids: (IdLeaf<V> | IdInner<V>)[] = [];
+function putW(kw: Uint32Array, j: number, id: SID): void {
+  const o = j << 2;
+  kw[o] = id.mh;
+  kw[o + 1] = id.ml;
+  kw[o + 2] = id.sh;
+  kw[o + 3] = id.sl;
 }
 
-/** Index of the last key <= id (-1 if none). */
-function floorIdx(keys: SID[], id: SID): number {
+/** Index of the last word-key <= id among the first n (-1 if none). */
+function floorW(kw: Uint32Array, n: number, id: SID): number {
   let lo = 0;
-  let hi = keys.length - 1;
+  let hi = n - 1;
   let r = -1;
   while (lo <= hi) {
     const m = (lo + hi) >> 1;
-    if (cmpId(keys[m]!, id) <= 0) {
+    if (cmpW(kw, m, id) <= 0) {
       r = m;
       lo = m + 1;
     } else hi = m - 1;
@@ -297,16 +346,40 @@ function floorIdx(keys: SID[], id: SID): number {
   return r;
 }
 
-/** Index of the first key >= id (keys.length if none). */
-function ceilIdx(keys: SID[], id: SID): number {
+/** Index of the first word-key >= id among the first n (n if none). */
+function ceilW(kw: Uint32Array, n: number, id: SID): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = n;
   while (lo < hi) {
     const m = (lo + hi) >> 1;
-    if (cmpId(keys[m]!, id) < 0) lo = m + 1;
+    if (cmpW(kw, m, id) < 0) lo = m + 1;
     else hi = m;
   }
   return lo;
+}
+
+/**
+ * A leaf: keys as words in one typed array (binary searches touch no objects), the key
+ * objects and the values side by side.
+ */
+export class IdLeaf<V> {
+  kw = new Uint32Array((LEAF_MAX + 1) * 4);
+  keys: SID[] = [];
+  vals: V[] = [];
+  next: IdLeaf<V> | null = null;
+  prev: IdLeaf<V> | null = null;
+}
+
+class IdInner<V> {
+  /** separator j (j >= 1) in words: <= every key under kids[j], > every key under kids[j-1] */
+  kw = new Uint32Array((INNER_MAX + 1) * 4);
+  kids: (IdLeaf<V> | IdInner<V>)[] = [];
+}
+
+/** The child of an inner node whose range holds id. */
+function childFor<V>(n: IdInner<V>, id: SID): number {
+  const i = floorW(n.kw, n.kids.length, id);
+  return i < 1 ? 0 : i;
 }
 
 /** A position in an IdTree (leaf + index); leaf null = past the end. */
@@ -353,17 +426,14 @@ export class IdTree<V> {
 
   private leafFor(id: SID): IdLeaf<V> {
     let n = this.root;
-    while (n instanceof IdInner) {
-      const i = floorIdx(n.keys, id);
-      n = n.kids[i < 1 ? 0 : i]!;
-    }
+    while (n instanceof IdInner) n = n.kids[childFor(n, id)]!;
     return n;
   }
 
   get(id: SID): V | undefined {
     const l = this.leafFor(id);
-    const i = floorIdx(l.keys, id);
-    return i >= 0 && cmpId(l.keys[i]!, id) === 0 ? l.vals[i] : undefined;
+    const i = floorW(l.kw, l.keys.length, id);
+    return i >= 0 && cmpW(l.kw, i, id) === 0 ? l.vals[i] : undefined;
   }
 
   has(id: SID): boolean {
@@ -373,9 +443,10 @@ export class IdTree<V> {
   /** First entry >= id. */
   ceil(id: SID): IdCursor<V> {
     const l = this.leafFor(id);
-    const c = new IdCursor<V>(l, ceilIdx(l.keys, id));
-    if (c.i >= l.keys.length) {
-      c.i = l.keys.length - 1;
+    const n = l.keys.length;
+    const c = new IdCursor<V>(l, ceilW(l.kw, n, id));
+    if (c.i >= n) {
+      c.i = n - 1;
       if (c.i < 0) {
         c.leaf = l.next;
         c.i = 0;
@@ -388,7 +459,7 @@ export class IdTree<V> {
   /** Last entry <= id (leaf null if none). */
   floor(id: SID): IdCursor<V> {
     const l = this.leafFor(id);
-    const c = new IdCursor<V>(l, floorIdx(l.keys, id));
+    const c = new IdCursor<V>(l, floorW(l.kw, l.keys.length, id));
     if (c.i < 0) {
       c.i = 0;
       if (l.keys.length === 0) {
@@ -399,6 +470,16 @@ export class IdTree<V> {
       } else c.prev();
     }
     return c;
+  }
+
+  /** The value of the last entry <= id, without a cursor (undefined if none). */
+  floorVal(id: SID): V | undefined {
+    const l = this.leafFor(id);
+    const i = floorW(l.kw, l.keys.length, id);
+    if (i >= 0) return l.vals[i];
+    let p = l.prev;
+    while (p !== null && p.keys.length === 0) p = p.prev;
+    return p === null ? undefined : p.vals[p.keys.length - 1];
   }
 
   first(): IdCursor<V> {
@@ -414,7 +495,16 @@ export class IdTree<V> {
   }
 
   firstKey(): SID | null {
+    const l = this.head;
+    if (l.keys.length !== 0) return l.keys[0]!;
     const c = this.first();
+    return c.leaf === null ? null : c.key;
+  }
+
+  lastKey(): SID | null {
+    const l = this.tail;
+    if (l.keys.length !== 0) return l.keys[l.keys.length - 1]!;
+    const c = this.last();
     return c.leaf === null ? null : c.key;
   }
 
@@ -437,7 +527,8 @@ export class IdTree<V> {
     // Appends (the common case: new IDs are the largest) go straight to the tail leaf.
     const t = this.tail;
     const n = t.keys.length;
-    if (n !== 0 && n < LEAF_MAX && cmpId(t.keys[n - 1]!, id) < 0 && this.root !== t) {
+    if (n !== 0 && n < LEAF_MAX && cmpW(t.kw, n - 1, id) < 0 && this.root !== t) {
+      putW(t.kw, n, id);
       t.keys.push(id);
       t.vals.push(v);
       this.size++;
@@ -448,7 +539,7 @@ export class IdTree<V> {
     if (split !== null) {
       const r = new IdInner<V>();
       r.kids.push(this.root, split);
-      r.keys.push(ZERO_ID, this.splitKey!);
+      putW(r.kw, 1, this.splitKey!);
       this.root = r;
     }
     if (this.added) this.size++;
@@ -461,18 +552,22 @@ export class IdTree<V> {
   /** Inserts under n; returns a new right sibling when n split (its low key in splitKey). */
   private ins(n: IdLeaf<V> | IdInner<V>, id: SID, v: V): IdLeaf<V> | IdInner<V> | null {
     if (n instanceof IdLeaf) {
-      const i = ceilIdx(n.keys, id);
-      if (i < n.keys.length && cmpId(n.keys[i]!, id) === 0) {
+      const len = n.keys.length;
+      const i = ceilW(n.kw, len, id);
+      if (i < len && cmpW(n.kw, i, id) === 0) {
         n.vals[i] = v;
         return null;
       }
       this.added = true;
+      n.kw.copyWithin((i + 1) << 2, i << 2, len << 2);
+      putW(n.kw, i, id);
       n.keys.splice(i, 0, id);
       n.vals.splice(i, 0, v);
-      if (n.keys.length <= LEAF_MAX) return null;
+      if (len + 1 <= LEAF_MAX) return null;
       const r = new IdLeaf<V>();
       // Appending at the very end keeps the full leaf full (sequential inserts stay dense).
-      const at = i === n.keys.length - 1 && n.next === null ? n.keys.length - 1 : n.keys.length >> 1;
+      const at = i === len && n.next === null ? len : (len + 1) >> 1;
+      r.kw.set(n.kw.subarray(at << 2, (len + 1) << 2));
       r.keys = n.keys.splice(at);
       r.vals = n.vals.splice(at);
       r.next = n.next;
@@ -483,18 +578,20 @@ export class IdTree<V> {
       this.splitKey = r.keys[0]!;
       return r;
     }
-    const fi = floorIdx(n.keys, id);
-    const i = fi < 1 ? 0 : fi;
+    const i = childFor(n, id);
     const s = this.ins(n.kids[i]!, id, v);
     if (s === null) return null;
+    const len = n.kids.length;
+    n.kw.copyWithin((i + 2) << 2, (i + 1) << 2, len << 2);
+    putW(n.kw, i + 1, this.splitKey!);
     n.kids.splice(i + 1, 0, s);
-    n.keys.splice(i + 1, 0, this.splitKey!);
-    if (n.kids.length <= INNER_MAX) return null;
+    if (len + 1 <= INNER_MAX) return null;
     const r = new IdInner<V>();
-    const at = i + 1 === n.kids.length - 1 ? n.kids.length - 1 : n.kids.length >> 1;
+    const at = i + 1 === len ? len : (len + 1) >> 1;
+    r.kw.set(n.kw.subarray(at << 2, (len + 1) << 2));
     r.kids = n.kids.splice(at);
-    r.keys = n.keys.splice(at);
-    this.splitKey = r.keys[0]!;
+    const o = 0;
+    this.splitKey = new SID(r.kw[o]!, r.kw[o + 1]!, r.kw[o + 2]!, r.kw[o + 3]!);
     return r;
   }
 
@@ -513,15 +610,16 @@ export class IdTree<V> {
 
   private del(n: IdLeaf<V> | IdInner<V>, id: SID): V | undefined {
     if (n instanceof IdLeaf) {
-      const i = floorIdx(n.keys, id);
-      if (i < 0 || cmpId(n.keys[i]!, id) !== 0) return undefined;
+      const len = n.keys.length;
+      const i = floorW(n.kw, len, id);
+      if (i < 0 || cmpW(n.kw, i, id) !== 0) return undefined;
       const v = n.vals[i]!;
+      n.kw.copyWithin(i << 2, (i + 1) << 2, len << 2);
       n.keys.splice(i, 1);
       n.vals.splice(i, 1);
       return v;
     }
-    const fi = floorIdx(n.keys, id);
-    const i = fi < 1 ? 0 : fi;
+    const i = childFor(n, id);
     const k = n.kids[i]!;
     const v = this.del(k, id);
     if (v === undefined) return undefined;
@@ -533,8 +631,9 @@ export class IdTree<V> {
         if (k.next !== null) k.next.prev = k.prev;
         else this.tail = k.prev!;
       }
+      const len = n.kids.length;
+      n.kw.copyWithin(i << 2, (i + 1) << 2, len << 2);
       n.kids.splice(i, 1);
-      n.keys.splice(i, 1);
     }
     return v;
   }
@@ -545,38 +644,233 @@ export class IdTree<V> {
       for (let i = 0; i < l.keys.length; i++) f(l.keys[i]!, l.vals[i]!);
     }
   }
+}
 
-  /** Builds a tree from keys in increasing order. */
-  static fromSorted<V>(keys: SID[], vals: V[]): IdTree<V> {
-    const t = new IdTree<V>();
-    for (let i = 0; i < keys.length; i++) t.set(keys[i]!, vals[i]!);
-    return t;
+// --------------------------------------------------------------------------------- nodes
+
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string }).latin1Slice;
+const I64_MAX_DIGITS = "9223372036854775807";
+
+/** lpStrSize for bytes b[s, e). */
+export function lpBytesSize(b: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n > 0 && n <= 20) {
+    let i = s;
+    const neg = b[i] === 45;
+    if (neg) i++;
+    const digits = e - i;
+    const first = b[i];
+    let ok = digits > 0 && first !== undefined && first >= 48 && first <= 57 && (first !== 48 || (digits === 1 && !neg));
+    let v = 0;
+    for (let k = i; ok && k < e; k++) {
+      const d = b[k]! - 48;
+      if (d < 0 || d > 9) ok = false;
+      else v = v * 10 + d;
+    }
+    if (ok && digits === 19) {
+      // Within int64? Compare the digits with 9223372036854775807 (or ...808 when negative).
+      for (let k = 0; k < 19; k++) {
+        const d = b[i + k]! - I64_MAX_DIGITS.charCodeAt(k) + (k === 18 && neg ? -1 : 0);
+        if (d !== 0) {
+          ok = d < 0;
+          break;
+        }
+      }
+    } else if (digits > 19) ok = false;
+    if (ok) return lpIntSize(neg ? -v : v);
   }
+  const enc = n <= 63 ? 1 + n : n <= 4095 ? 2 + n : 5 + n;
+  return enc + backlenSize(enc);
 }
 
-// --------------------------------------------------------------------------- entries, nodes
-
-export class Entry {
-  constructor(
-    readonly id: SID,
-    /** field, value, field, value, ... */
-    readonly fv: string[],
-    public flags: number,
-  ) {}
+/** Are bytes b[s, e) the latin1 string str? */
+function eqBytes(b: Uint8Array, s: number, e: number, str: string): boolean {
+  if (e - s !== str.length) return false;
+  for (let k = 0; k < str.length; k++) if (b[s + k] !== str.charCodeAt(k)) return false;
+  return true;
 }
 
-/** One listpack node: its master entry and its entries (deleted ones stay until it empties). */
+/**
+ * One listpack node, as columns: entry IDs as words, flags, each entry's first item, and the
+ * items (field and value bytes) back to back in one buffer, as a listpack keeps them: values
+ * only for entries with the master's fields, fields and values otherwise. Replies copy bytes
+ * from here; no JS object exists per entry. Deleted entries stay until the node empties.
+ */
 export class SNode {
-  ents: Entry[] = [];
+  /** entries, valid and deleted */
+  n = 0;
+  ids: Uint32Array;
+  flags: Uint8Array;
+  /** off[i]: index of entry i's first item; off[n] = items */
+  off: Uint32Array;
+  items = 0;
+  /** pos[k]: where item k starts in buf; pos[items] = bytes used */
+  pos: Uint32Array;
+  buf: Uint8Array;
   /** valid and deleted entry counts (the master entry's "count" and "deleted") */
   live = 0;
   dead = 0;
   /** exact listpack size */
   bytes = 0;
+
   constructor(
     readonly master: SID,
     readonly mfields: string[],
-  ) {}
+    cap = 8,
+    bufCap = 256,
+  ) {
+    this.ids = new Uint32Array(cap * 4);
+    this.flags = new Uint8Array(cap);
+    this.off = new Uint32Array(cap + 1);
+    this.pos = new Uint32Array(cap * 2 + 1);
+    this.buf = new Uint8Array(bufCap);
+  }
+
+  private growEntries(): void {
+    const cap = this.flags.length * 2;
+    const ids = new Uint32Array(cap * 4);
+    ids.set(this.ids);
+    this.ids = ids;
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
+    const off = new Uint32Array(cap + 1);
+    off.set(this.off);
+    this.off = off;
+  }
+
+  /** Room for k more items of `bytes` more bytes. */
+  private reserve(k: number, bytes: number): void {
+    if (this.items + k >= this.pos.length) {
+      let cap = this.pos.length * 2;
+      while (this.items + k >= cap) cap *= 2;
+      const pos = new Uint32Array(cap);
+      pos.set(this.pos);
+      this.pos = pos;
+    }
+    const used = this.pos[this.items]!;
+    if (used + bytes > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (used + bytes > cap) cap *= 2;
+      const buf = new Uint8Array(cap);
+      buf.set(this.buf.subarray(0, used));
+      this.buf = buf;
+    }
+  }
+
+  private beginEntry(id: SID, flags: number): void {
+    if (this.n === this.flags.length) this.growEntries();
+    const i = this.n++;
+    putW(this.ids, i, id);
+    this.flags[i] = flags;
+    this.off[i] = this.items;
+  }
+
+  private addItemStr(s: string): void {
+    const p = this.pos[this.items]!;
+    const b = this.buf;
+    for (let k = 0; k < s.length; k++) b[p + k] = s.charCodeAt(k);
+    this.pos[++this.items] = p + s.length;
+  }
+
+  /** Appends an entry given as strings (`vals`: what the listpack holds for it). */
+  push(id: SID, flags: number, vals: string[]): void {
+    let bytes = 0;
+    for (let k = 0; k < vals.length; k++) bytes += vals[k]!.length;
+    this.reserve(vals.length, bytes);
+    this.beginEntry(id, flags);
+    for (let k = 0; k < vals.length; k++) this.addItemStr(vals[k]!);
+    this.off[this.n] = this.items;
+  }
+
+  /**
+   * Appends an entry from command arguments a[from, to) (field, value, ...), values only when
+   * the fields are the master's.
+   */
+  pushArgs(id: SID, same: boolean, src: Uint8Array, offs: Int32Array, from: number, to: number): void {
+    let bytes = 0;
+    const step = same ? 2 : 1;
+    const first = same ? from + 1 : from;
+    for (let j = first; j < to; j += step) bytes += offs[j * 2 + 1]! - offs[j * 2]!;
+    this.reserve((to - first + step - 1) / step, bytes);
+    this.beginEntry(id, same ? F_SAMEFIELDS : 0);
+    const b = this.buf;
+    const pos = this.pos;
+    let k = this.items;
+    let p = pos[k]!;
+    for (let j = first; j < to; j += step) {
+      const s = offs[j * 2]!;
+      const e = offs[j * 2 + 1]!;
+      // Short items byte by byte: a subarray view costs more than the copy.
+      if (e - s < 64) for (let x = s; x < e; x++) b[p++] = src[x]!;
+      else {
+        b.set(src.subarray(s, e), p);
+        p += e - s;
+      }
+      pos[++k] = p;
+    }
+    this.items = k;
+    this.off[this.n] = k;
+  }
+
+  /** Do arguments a[from, to) (field, value, ...) have exactly the master's fields? */
+  sameFields(src: Uint8Array, offs: Int32Array, from: number, to: number): boolean {
+    const mf = this.mfields;
+    if (mf.length * 2 !== to - from) return false;
+    for (let k = 0; k < mf.length; k++) {
+      const j = from + 2 * k;
+      if (!eqBytes(src, offs[j * 2]!, offs[j * 2 + 1]!, mf[k]!)) return false;
+    }
+    return true;
+  }
+
+  /** Compares entry i's ID with id. */
+  cmpAt(i: number, id: SID): number {
+    return cmpW(this.ids, i, id);
+  }
+
+  idAt(i: number): SID {
+    const o = i << 2;
+    const w = this.ids;
+    return new SID(w[o]!, w[o + 1]!, w[o + 2]!, w[o + 3]!);
+  }
+
+  /** Field/value pairs of entry i. */
+  pairs(i: number): number {
+    const len = this.off[i + 1]! - this.off[i]!;
+    return this.flags[i]! & F_SAMEFIELDS ? len : len >> 1;
+  }
+
+  /** Item k as a string. */
+  item(k: number): string {
+    return latin1Slice.call(this.buf, this.pos[k]!, this.pos[k + 1]!);
+  }
+
+  field(i: number, k: number): string {
+    return this.flags[i]! & F_SAMEFIELDS ? this.mfields[k]! : this.item(this.off[i]! + 2 * k);
+  }
+
+  value(i: number, k: number): string {
+    return this.item(this.flags[i]! & F_SAMEFIELDS ? this.off[i]! + k : this.off[i]! + 2 * k + 1);
+  }
+
+  /** Entry i's fields and values, interleaved. */
+  fieldValues(i: number): string[] {
+    const n = this.pairs(i);
+    const out: string[] = new Array(n * 2);
+    for (let k = 0; k < n; k++) {
+      out[k * 2] = this.field(i, k);
+      out[k * 2 + 1] = this.value(i, k);
+    }
+    return out;
+  }
+
+  /** The listpack items of entry i, as strings. */
+  itemsOf(i: number): string[] {
+    const out: string[] = [];
+    for (let k = this.off[i]!; k < this.off[i + 1]!; k++) out.push(this.item(k));
+    return out;
+  }
 
   /** Size of the master entry: count, deleted, num-fields, fields..., 0. */
   masterSize(): number {
@@ -587,30 +881,13 @@ export class SNode {
 
   /** Index of the entry with this ID (deleted or not), or -1. */
   indexOf(id: SID): number {
-    const e = this.ents;
-    let lo = 0;
-    let hi = e.length - 1;
-    while (lo <= hi) {
-      const m = (lo + hi) >> 1;
-      const c = cmpId(e[m]!.id, id);
-      if (c === 0) return m;
-      if (c < 0) lo = m + 1;
-      else hi = m - 1;
-    }
-    return -1;
+    const i = floorW(this.ids, this.n, id);
+    return i >= 0 && cmpW(this.ids, i, id) === 0 ? i : -1;
   }
 
   /** Index of the first entry >= id. */
   ceil(id: SID): number {
-    const e = this.ents;
-    let lo = 0;
-    let hi = e.length;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (cmpId(e[m]!.id, id) < 0) lo = m + 1;
-      else hi = m;
-    }
-    return lo;
+    return ceilW(this.ids, this.n, id);
   }
 
   /** Changes the valid/deleted counters, keeping the byte size exact. */
@@ -622,24 +899,41 @@ export class SNode {
     this.bytes += d;
     return d;
   }
-}
 
-/** Listpack bytes of an entry in node n. */
-function entrySize(n: SNode, e: Entry): number {
-  const id = e.id;
-  const m = n.master;
-  let size = 2 + deltaSize(id.mh, id.ml, m.mh, m.ml) + deltaSize(id.sh, id.sl, m.sh, m.sl);
-  const fv = e.fv;
-  const nf = fv.length >> 1;
-  if (e.flags & F_SAMEFIELDS) {
-    for (let i = 1; i < fv.length; i += 2) size += lpStrSize(fv[i]!);
-    size += lpIntSize(nf + 3);
-  } else {
-    size += lpIntSize(nf);
-    for (let i = 0; i < fv.length; i++) size += lpStrSize(fv[i]!);
-    size += lpIntSize(nf * 2 + 4);
+  /** Listpack bytes of entry i. */
+  entrySize(i: number): number {
+    const o = i << 2;
+    const w = this.ids;
+    const m = this.master;
+    let size = 2 + deltaSize(w[o]!, w[o + 1]!, m.mh, m.ml) + deltaSize(w[o + 2]!, w[o + 3]!, m.sh, m.sl);
+    const s = this.off[i]!;
+    const e = this.off[i + 1]!;
+    const pos = this.pos;
+    for (let k = s; k < e; k++) size += lpBytesSize(this.buf, pos[k]!, pos[k + 1]!);
+    if (this.flags[i]! & F_SAMEFIELDS) size += lpIntSize(e - s + 3);
+    else {
+      const nf = (e - s) >> 1;
+      size += lpIntSize(nf) + lpIntSize(nf * 2 + 4);
+    }
+    return size;
   }
-  return size;
+
+  copy(): SNode {
+    const used = this.pos[this.items]!;
+    const c = new SNode(this.master, this.mfields, Math.max(1, this.n), Math.max(16, used));
+    c.ids.set(this.ids.subarray(0, this.n * 4));
+    c.flags.set(this.flags.subarray(0, this.n));
+    c.off.set(this.off.subarray(0, this.n + 1));
+    if (c.pos.length < this.items + 1) c.pos = new Uint32Array(this.items + 1);
+    c.pos.set(this.pos.subarray(0, this.items + 1));
+    c.buf.set(this.buf.subarray(0, used));
+    c.n = this.n;
+    c.items = this.items;
+    c.live = this.live;
+    c.dead = this.dead;
+    c.bytes = this.bytes;
+    return c;
+  }
 }
 
 // --------------------------------------------------------------------------- consumer groups
@@ -673,10 +967,25 @@ export class Group {
     public entriesRead: number,
   ) {}
 
-  /** Consumers in name (byte) order, as Redis's rax iterates them. */
+  private sorted: Consumer[] | null = null;
+
+  /** Consumers in name (byte) order, as Redis's rax iterates them (cached until one comes or goes). */
   sortedConsumers(): Consumer[] {
-    const names = [...this.consumers.keys()].sort();
-    return names.map((n) => this.consumers.get(n)!);
+    if (this.sorted === null || this.sorted.length !== this.consumers.size) {
+      const names = [...this.consumers.keys()].sort();
+      this.sorted = names.map((n) => this.consumers.get(n)!);
+    }
+    return this.sorted;
+  }
+
+  addConsumer(c: Consumer): void {
+    this.consumers.set(c.name, c);
+    this.sorted = null;
+  }
+
+  removeConsumer(name: string): void {
+    this.consumers.delete(name);
+    this.sorted = null;
   }
 }
 
@@ -712,7 +1021,7 @@ export class StreamObj extends Obj {
   }
 
   bytes(): number {
-    let n = 64 + this.lpBytes + this.nodes.size * 48;
+    let n = 64 + this.lpBytes + this.nodes.size * 160;
     if (this.groups !== null) {
       for (const g of this.groups.values()) {
         n += 64 + g.name.length + g.pel.size * 48;
@@ -725,12 +1034,7 @@ export class StreamObj extends Obj {
   clone(): StreamObj {
     const s = new StreamObj();
     this.nodes.forEach((k, n) => {
-      const m = new SNode(n.master, n.mfields);
-      for (const e of n.ents) m.ents.push(new Entry(e.id, e.fv, e.flags));
-      m.live = n.live;
-      m.dead = n.dead;
-      m.bytes = n.bytes;
-      s.nodes.set(k, m);
+      s.nodes.set(k, n.copy());
     });
     s.length = this.length;
     s.lastId = this.lastId;
@@ -755,7 +1059,7 @@ export class StreamObj extends Obj {
             nn.consumer = nc;
             nc.pel.set(id, nn);
           });
-          ng.consumers.set(cn, nc);
+          ng.addConsumer(nc);
         }
         s.groups.set(name, ng);
       }
@@ -767,46 +1071,48 @@ export class StreamObj extends Obj {
 
   /**
    * Appends an entry (the ID is known to be greater than lastId), into the tail node unless
-   * that node is full, as streamAppendItem does.
+   * that node is full, as streamAppendItem does. fv: field, value, ...
    */
   append(id: SID, fv: string[], maxBytes: number, maxEntries: number): void {
+    const bufs = fv.map((x) => Buffer.from(x, "latin1"));
+    const all = Buffer.concat(bufs);
+    const offs = new Int32Array(fv.length * 2);
+    let p = 0;
+    for (let k = 0; k < fv.length; k++) {
+      offs[k * 2] = p;
+      p += bufs[k]!.length;
+      offs[k * 2 + 1] = p;
+    }
+    this.appendArgs(id, all, offs, 0, fv.length, maxBytes, maxEntries);
+  }
+
+  /**
+   * append() from command arguments (src/offs as in Argv): fields and values a[from, to),
+   * copied as bytes.
+   */
+  appendArgs(id: SID, src: Uint8Array, offs: Int32Array, from: number, to: number, maxBytes: number, maxEntries: number): void {
     if (maxBytes === 0 || maxBytes > NODE_MAX_BYTES_CAP) maxBytes = NODE_MAX_BYTES_CAP;
     let node = this.nodes.lastVal();
     if (node !== undefined) {
       let total = 0;
-      for (let i = 0; i < fv.length; i++) total += fv[i]!.length;
+      for (let j = from; j < to; j++) total += offs[j * 2 + 1]! - offs[j * 2]!;
       if (node.bytes + total >= maxBytes || (maxEntries !== 0 && node.live + node.dead >= maxEntries)) node = undefined;
     }
-    const nf = fv.length >> 1;
-    let flags = 0;
     if (node === undefined) {
+      const nf = (to - from) >> 1;
       const mf: string[] = new Array(nf);
-      for (let i = 0; i < nf; i++) mf[i] = fv[i * 2]!;
-      node = new SNode(id, mf);
-      node.live = 0;
-      node.dead = 0;
+      for (let k = 0; k < nf; k++) {
+        const j = from + 2 * k;
+        mf[k] = latin1Slice.call(src, offs[j * 2]!, offs[j * 2 + 1]!);
+      }
+      node = new SNode(id, mf, maxEntries > 0 && maxEntries <= 128 ? maxEntries : 16);
       node.bytes = LP_EMPTY + node.masterSize();
       this.lpBytes += node.bytes;
       this.nodes.set(id, node);
       this.raxCache = -1;
     }
-    const mf = node.mfields;
-    if (mf.length === nf) {
-      let same = true;
-      for (let i = 0; i < nf; i++) {
-        if (mf[i] !== fv[i * 2]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        flags = F_SAMEFIELDS;
-        for (let i = 0; i < nf; i++) fv[i * 2] = mf[i]!;
-      }
-    }
-    const e = new Entry(id, fv, flags);
-    node.ents.push(e);
-    const sz = entrySize(node, e);
+    node.pushArgs(id, node.sameFields(src, offs, from, to), src, offs, from, to);
+    const sz = node.entrySize(node.n - 1);
     node.bytes += sz;
     this.lpBytes += sz + node.setCounts(node.live + 1, node.dead);
     this.length++;
@@ -815,31 +1121,31 @@ export class StreamObj extends Obj {
     if (this.length === 1) this.firstId = id;
   }
 
-  /** The node that may hold id (the last with master <= id), or undefined. */
-  private nodeFor(id: SID): SNode | undefined {
-    const c = this.nodes.floor(id);
-    return c.leaf === null ? undefined : c.val;
+  /** Where find() / edge() found an entry. */
+  hitNode: SNode | null = null;
+  hitIdx = 0;
+
+  /** Finds the valid (not deleted) entry with this ID: sets hitNode/hitIdx, or returns false. */
+  find(id: SID): boolean {
+    const n = this.nodes.floorVal(id);
+    if (n === undefined) return false;
+    const i = n.indexOf(id);
+    if (i < 0 || n.flags[i]! & F_DELETED) return false;
+    this.hitNode = n;
+    this.hitIdx = i;
+    return true;
   }
 
-  /** The valid (not deleted) entry with this ID, or null. */
-  get(id: SID): Entry | null {
-    const n = this.nodeFor(id);
-    if (n === undefined) return null;
-    const i = n.indexOf(id);
-    if (i < 0) return null;
-    const e = n.ents[i]!;
-    return e.flags & F_DELETED ? null : e;
+  /** Is there a valid entry with this ID? */
+  has(id: SID): boolean {
+    return this.find(id);
   }
 
   /** Deletes a valid entry (XDEL); returns false when there is none with this ID. */
   delete(id: SID): boolean {
-    const n = this.nodeFor(id);
-    if (n === undefined) return false;
-    const i = n.indexOf(id);
-    if (i < 0) return false;
-    const e = n.ents[i]!;
-    if (e.flags & F_DELETED) return false;
-    e.flags |= F_DELETED;
+    if (!this.find(id)) return false;
+    const n = this.hitNode!;
+    n.flags[this.hitIdx] = n.flags[this.hitIdx]! | F_DELETED;
     if (n.live === 1) this.removeNode(n);
     else this.lpBytes += n.setCounts(n.live - 1, n.dead + 1);
     this.length--;
@@ -854,9 +1160,9 @@ export class StreamObj extends Obj {
 
   /**
    * Visits valid entries with start <= id <= end in order (reverse when rev) until visit
-   * returns false.
+   * returns false. The visitor must not change the stream.
    */
-  range(start: SID, end: SID, rev: boolean, visit: (e: Entry) => boolean): void {
+  range(start: SID, end: SID, rev: boolean, visit: (n: SNode, i: number) => boolean): void {
     if (cmpId(start, end) > 0) return;
     if (!rev) {
       let c = this.nodes.floor(start);
@@ -864,12 +1170,12 @@ export class StreamObj extends Obj {
       let first = true;
       while (c.leaf !== null) {
         const n = c.val;
-        const ents = n.ents;
-        for (let i = first ? n.ceil(start) : 0; i < ents.length; i++) {
-          const e = ents[i]!;
-          if (cmpId(e.id, end) > 0) return;
-          if (e.flags & F_DELETED) continue;
-          if (!visit(e)) return;
+        const cnt = n.n;
+        const flags = n.flags;
+        for (let i = first ? n.ceil(start) : 0; i < cnt; i++) {
+          if (n.cmpAt(i, end) > 0) return;
+          if (flags[i]! & F_DELETED) continue;
+          if (!visit(n, i)) return;
         }
         first = false;
         c.next();
@@ -879,17 +1185,16 @@ export class StreamObj extends Obj {
       let first = true;
       while (c.leaf !== null) {
         const n = c.val;
-        const ents = n.ents;
-        let i = ents.length - 1;
+        const flags = n.flags;
+        let i = n.n - 1;
         if (first) {
           i = n.ceil(end);
-          if (i === ents.length || cmpId(ents[i]!.id, end) > 0) i--;
+          if (i === n.n || n.cmpAt(i, end) > 0) i--;
         }
         for (; i >= 0; i--) {
-          const e = ents[i]!;
-          if (cmpId(e.id, start) < 0) return;
-          if (e.flags & F_DELETED) continue;
-          if (!visit(e)) return;
+          if (n.cmpAt(i, start) < 0) return;
+          if (flags[i]! & F_DELETED) continue;
+          if (!visit(n, i)) return;
         }
         first = false;
         c.prev();
@@ -897,30 +1202,32 @@ export class StreamObj extends Obj {
     }
   }
 
-  /** First (or last) valid entry, or null. */
-  edge(first: boolean): Entry | null {
-    let r: Entry | null = null;
-    this.range(ZERO_ID, MAX_ID, !first, (e) => {
-      r = e;
+  /** Finds the first (or last) valid entry (hitNode/hitIdx); false when there is none. */
+  edge(first: boolean): boolean {
+    let found = false;
+    this.range(ZERO_ID, MAX_ID, !first, (n, i) => {
+      this.hitNode = n;
+      this.hitIdx = i;
+      found = true;
       return false;
     });
-    return r;
+    return found;
   }
 
   /** streamLastValidID: the last valid entry's ID (0-0 when empty). */
   lastValidId(): SID {
-    return this.edge(false)?.id ?? ZERO_ID;
+    return this.edge(false) ? this.hitNode!.idAt(this.hitIdx) : ZERO_ID;
   }
 
   /** The first entry's ID, deleted or not (streamGetEdgeID without skipping tombstones). */
   firstIdWithTombstones(): SID {
     const n = this.nodes.firstVal();
-    return n === undefined ? MAX_ID : n.ents[0]!.id;
+    return n === undefined ? MAX_ID : n.idAt(0);
   }
 
   /** Updates firstId after entries were removed from the front. */
   refreshFirstId(): void {
-    this.firstId = this.length === 0 ? ZERO_ID : (this.edge(true)?.id ?? ZERO_ID);
+    this.firstId = this.length !== 0 && this.edge(true) ? this.hitNode!.idAt(this.hitIdx) : ZERO_ID;
   }
 
   /** streamTrim: removes entries from the start; returns how many. */
@@ -934,7 +1241,7 @@ export class StreamObj extends Obj {
       if (t.limit !== 0 && deleted + entries > t.limit) break;
       let remove: boolean;
       if (t.strategy === TRIM_MAXLEN) remove = this.length - entries >= t.maxlen;
-      else remove = cmpId(n.ents[n.ents.length - 1]!.id, t.minid) < 0;
+      else remove = n.cmpAt(n.n - 1, t.minid) < 0;
       if (remove) {
         this.removeNode(n);
         this.length -= entries;
@@ -943,11 +1250,12 @@ export class StreamObj extends Obj {
       }
       if (t.approx) break;
       let fromNode = 0;
-      for (const e of n.ents) {
-        const stop = t.strategy === TRIM_MAXLEN ? this.length <= t.maxlen : cmpId(e.id, t.minid) >= 0;
+      const flags = n.flags;
+      for (let i = 0; i < n.n; i++) {
+        const stop = t.strategy === TRIM_MAXLEN ? this.length <= t.maxlen : n.cmpAt(i, t.minid) >= 0;
         if (stop) break;
-        if (!(e.flags & F_DELETED)) {
-          e.flags |= F_DELETED;
+        if (!(flags[i]! & F_DELETED)) {
+          flags[i] = flags[i]! | F_DELETED;
           fromNode++;
           this.length--;
         }
