@@ -111,10 +111,12 @@ struct WriterCtx {
 
 /// Owned by the current committer.
 struct CommitState {
-    /// Submitted batches not yet committed, by ticket.
-    reorder: BTreeMap<u64, Pending>,
-    /// The ticket the next group must start with.
+    /// Batches with consecutive tickets, ready to commit in order.
+    ready: std::collections::VecDeque<Pending>,
+    /// Ticket after the last one in `ready` (or the next to commit if it is empty).
     next: u64,
+    /// Batches that arrived ahead of a missing ticket (concurrent submitters), by ticket.
+    early: BTreeMap<u64, Pending>,
 }
 
 pub struct DbInner {
@@ -436,7 +438,7 @@ fn recover(dir: PathBuf, opts: Options, lock_file: File) -> Result<DbInner> {
         submissions: SubmitStack::default(),
         next_ticket: AtomicU64::new(1),
         committing: AtomicBool::new(false),
-        commit_state: Mutex::new(CommitState { reorder: BTreeMap::new(), next: 1 }),
+        commit_state: Mutex::new(CommitState { ready: std::collections::VecDeque::new(), next: 1, early: BTreeMap::new() }),
         committed: AtomicU64::new(0),
         failed_from: Mutex::new(None),
         commit_mu: Mutex::new(()),
@@ -558,25 +560,36 @@ impl DbInner {
             let mut group: Vec<Pending> = Vec::new();
             {
                 let mut cs = lock(&self.commit_state);
+                let cs = &mut *cs;
+                // One submitter (the usual case) delivers tickets in order: straight to `ready`.
                 for s in self.submissions.take_all() {
-                    cs.reorder.insert(s.ticket, Pending { ticket: s.ticket, rep: s.rep, sync: s.sync });
+                    let p = Pending { ticket: s.ticket, rep: s.rep, sync: s.sync };
+                    if p.ticket == cs.next {
+                        cs.ready.push_back(p);
+                        cs.next += 1;
+                    } else {
+                        cs.early.insert(p.ticket, p);
+                    }
+                }
+                while let Some(e) = cs.early.first_entry() {
+                    if *e.key() != cs.next {
+                        break;
+                    }
+                    cs.ready.push_back(e.remove());
+                    cs.next += 1;
                 }
                 // As in LevelDB: a small first batch only takes 128 KiB of followers along, so
                 // grouping never adds much latency to small writes.
-                let first = cs.reorder.first_key_value().filter(|(t, _)| **t == cs.next).map(|(_, p)| p.rep.len()).unwrap_or(0);
+                let first = cs.ready.front().map(|p| p.rep.len()).unwrap_or(0);
                 let max_group = if first <= 128 << 10 { (first + (128 << 10)).min(self.opts.max_write_group_bytes) } else { self.opts.max_write_group_bytes };
                 let mut bytes = 0usize;
-                let mut next = cs.next;
-                while let Some(e) = cs.reorder.first_entry() {
-                    if *e.key() != next || (!group.is_empty() && bytes + e.get().rep.len() > max_group) {
+                while let Some(p) = cs.ready.front() {
+                    if !group.is_empty() && bytes + p.rep.len() > max_group {
                         break;
                     }
-                    let p = e.remove();
                     bytes += p.rep.len();
-                    next += 1;
-                    group.push(p);
+                    group.push(cs.ready.pop_front().unwrap());
                 }
-                cs.next = next;
             }
             if group.is_empty() {
                 self.committing.store(false, Ordering::Release);
