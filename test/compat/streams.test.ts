@@ -1366,6 +1366,32 @@ describe("RDB", () => {
     for (const seed of [11, 12, 13]) await crossDump(randomScript(seed, 250).filter((c) => !/^(xinfo|xpending|xrange|xrevrange|xread)$/i.test(String(c[0]))), ["s1", "s2", "s3"]);
   }, 30000);
 
+  test("DEBUG RELOAD keeps streams exactly (node layout included)", async () => {
+    await same(`
+      CONFIG SET stream-node-max-entries 3
+      XADD s 1-1 a 1
+      XADD s 2-1 a 2
+      XADD s 3-1 a 3
+      XADD s 4-1 b 3
+      XDEL s 2-1
+      XGROUP CREATE s g 0
+      XGROUP CREATE s h $ ENTRIESREAD 7
+      XREADGROUP GROUP g c COUNT 2 STREAMS s >
+      XGROUP CREATE e g $ MKSTREAM
+      DEBUG RELOAD
+      XINFO STREAM s
+      XINFO GROUPS s
+      XINFO STREAM e FULL
+      XPENDING s g - + 10
+      XADD s 5-1 a 1
+      XADD s 6-1 a 1
+      XINFO STREAM s FULL
+      XTRIM s MAXLEN ~ 1
+      XRANGE s - +
+      CONFIG SET stream-node-max-entries 100
+    `);
+  });
+
   test("corrupt payloads are rejected", async () => {
     const [a] = await d.pair(2);
     await a.call("FLUSHALL");
