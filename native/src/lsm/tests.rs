@@ -637,3 +637,42 @@ fn custom_compaction_filter_hook() {
     assert!(stats.contains("\"compactionExpiredEntries\":2000"), "{stats}");
     assert_eq!(scan(&db, IterOptions::default()).len(), 2000);
 }
+
+/// Point-lookup cost without the binding (run: cargo test --release -- --ignored bench_point_gets --nocapture).
+#[test]
+#[ignore]
+fn bench_point_gets() {
+    let d = TempDir::new("benchget");
+    let db = Db::open(d.path(), Options { block_cache_size: 512 << 20, ..Options::default() }).unwrap();
+    let n = 1_000_000u64;
+    let mut rng = Rng(7);
+    let keys: Vec<[u8; 16]> = (0..n).map(|_| {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&rng.next().to_le_bytes());
+        k[8..].copy_from_slice(&rng.next().to_le_bytes());
+        k
+    }).collect();
+    for c in keys.chunks(100) {
+        let mut b = WriteBatch::new();
+        for k in c {
+            let v: Vec<u8> = (0..100).map(|_| rng.next() as u8).collect();
+            b.put(k, &v);
+        }
+        db.write(b.into_rep(), false).unwrap();
+    }
+    db.flush().unwrap();
+    db.wait_idle().unwrap();
+    let sample = 200_000usize;
+    for round in 0..5 {
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for c in keys[..sample].chunks(100) {
+            out.clear();
+            let ks: Vec<&[u8]> = c.iter().map(|k| &k[..]).collect();
+            db.multi_get_packed(&ks, None, &mut out).unwrap();
+        }
+        let el = t.elapsed();
+        eprintln!("round {round}: {:.0} ns/get ({:.0} k gets/s)", el.as_nanos() as f64 / sample as f64, sample as f64 / el.as_secs_f64() / 1000.0);
+    }
+    eprintln!("{}", db.stats_json());
+}
