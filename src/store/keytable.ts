@@ -246,7 +246,6 @@ export class KeyTable {
   }
 
   private insertSlot(id: number, h: number): void {
-    if ((this.used + 1) * 4 > this.slots.length * 3) this.rehash(this.size + 1);
     const slots = this.slots;
     const mask = slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
@@ -295,6 +294,9 @@ export class KeyTable {
 
   /** Creates an entry for a key known to be absent; the value is set by the caller. */
   private create(key: Uint8Array | string, kl: number, h: number, vcap: number): number {
+    // Grow the index before the entry exists: a rebuild after place() would index the new id
+    // and insertSlot would then index it a second time (a stale slot once the key is deleted).
+    if ((this.used + 1) * 4 > this.slots.length * 3) this.rehash(this.size + 1);
     const id = this.newId();
     this.hash[id] = h;
     this.place(id, key, kl, vcap);
