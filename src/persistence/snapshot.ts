@@ -15,6 +15,7 @@
 // Files are written as temp-<pid>.rdb in `dir`, fsynced and renamed over `dbfilename`.
 
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Server } from "../server/context.ts";
 import type { KeyTable, TableSaveHook } from "../store/keytable.ts";
 import type { Db } from "../store/db.ts";
@@ -93,13 +94,16 @@ function header(srv: Server, w: RdbWriter): void {
 /** A file being written: temp-<pid>.rdb, renamed over the target when complete. */
 class RdbFile {
   readonly tmp: string;
+  readonly target: string;
   fd: number;
   constructor(
-    readonly target: string,
+    target: string,
     background = false,
   ) {
-    // SAVE and BGSAVE use different names, as Redis's parent and child pids differ.
-    this.tmp = background ? `temp-bgsave-${process.pid}.rdb` : `temp-${process.pid}.rdb`;
+    // SAVE and BGSAVE use different names, as Redis's parent and child pids differ. Absolute
+    // paths: a CONFIG SET dir while a background save runs does not move its file.
+    this.tmp = resolve(background ? `temp-bgsave-${process.pid}.rdb` : `temp-${process.pid}.rdb`);
+    this.target = resolve(target);
     this.fd = openSync(this.tmp, "w");
   }
   write(chunk: Uint8Array): void {
@@ -272,6 +276,8 @@ export class BgSave {
     const start = performance.now();
     const w = this.w;
     let n = 0;
+    // the clock is read every 32 keys, or sooner after big values
+    let mark = w.pos + w.flushed;
     while (this.cur < this.states.length) {
       const st = this.states[this.cur]!;
       if (!st.started) {
@@ -292,10 +298,12 @@ export class BgSave {
           writeId(w, this.srv, t, id, this.mode);
           this.keysDone++;
           if (w.pos >= FLUSH_AT) w.flush();
-          if (++n >= maxKeys || ((n & 31) === 0 && performance.now() - start > budgetMs)) {
+          const at = w.pos + w.flushed;
+          if (++n >= maxKeys || (((n & 31) === 0 || at - mark > 262144) && performance.now() - start > budgetMs)) {
             st.cursor = id + 1;
             return false;
           }
+          if ((n & 31) === 0) mark = at;
         }
         id++;
       }
