@@ -59,15 +59,36 @@ export function machine(): string {
   return `${cpus[0]?.model ?? "unknown CPU"} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, Bun ${Bun.version}`;
 }
 
-/** Event-loop lag probe: a 1 ms timer records how late each tick fires. */
+type CpuStats = { cpuNs: number; voluntary: number; involuntary: number };
+
+/**
+ * Event-loop lag probe: a 1 ms timer records how late each tick fires. With a `cpu` sampler
+ * (threadCpuStats), each tick more than 5 ms late is explained: the JS thread was running
+ * (its own CPU time covers most of the gap: JS work or GC), was preempted by the OS
+ * (involuntary switch), or waited (voluntary switch: a lock, I/O, or an idle loop).
+ */
 export class LagProbe {
   private last = performance.now();
+  private lastCpu: CpuStats | null;
   private timer: ReturnType<typeof setInterval>;
   readonly lags: number[] = [];
-  constructor(intervalMs = 1) {
+  readonly late = { running: 0, preempted: 0, waited: 0 };
+  constructor(intervalMs = 1, private readonly cpu?: () => CpuStats) {
+    this.lastCpu = cpu ? cpu() : null;
     this.timer = setInterval(() => {
       const now = performance.now();
-      this.lags.push(now - this.last - intervalMs);
+      const lag = now - this.last - intervalMs;
+      this.lags.push(lag);
+      if (this.cpu) {
+        const c = this.cpu();
+        if (lag > 5 && this.lastCpu) {
+          const ranMs = (c.cpuNs - this.lastCpu.cpuNs) / 1e6;
+          if (ranMs >= 0.8 * (now - this.last)) this.late.running++;
+          else if (c.involuntary > this.lastCpu.involuntary) this.late.preempted++;
+          else this.late.waited++;
+        }
+        this.lastCpu = c;
+      }
       this.last = now;
     }, intervalMs);
   }

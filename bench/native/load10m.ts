@@ -19,7 +19,7 @@ const yieldToLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 // Baseline: the same producer without a database, to show how much lag the machine itself adds
 // (other processes, GC, timer granularity) at the time of the run.
 {
-  const probe0 = new LagProbe(1);
+  const probe0 = new LagProbe(1, threadCpuStats);
   const wb0 = new WriteBatch(BATCH * 128);
   const key0 = new Uint8Array(16);
   const r0 = new Rng(999);
@@ -39,11 +39,11 @@ const yieldToLoop = () => new Promise<void>((r) => setTimeout(r, 0));
     }
   }
   const l0 = probe0.stop();
-  console.log(`baseline (producer only, no database, ${n0} keys): event loop lag max ${fmt(l0.max, 2)} ms, p99 ${fmt(l0.p99, 2)} ms, ticks > 5 ms: ${l0.over5ms} of ${l0.samples}`);
+  console.log(`baseline (producer only, no database, ${n0} keys): event loop lag max ${fmt(l0.max, 2)} ms, p99 ${fmt(l0.p99, 2)} ms, ticks > 5 ms: ${l0.over5ms} of ${l0.samples} (JS thread running: ${probe0.late.running}, preempted: ${probe0.late.preempted}, waiting: ${probe0.late.waited})`);
 }
 
 const db = Lsm.open(d.path, { sync: "none", backgroundNice: Number(process.env.AIKV_BG_NICE ?? 10) });
-const probe = new LagProbe(1);
+const probe = new LagProbe(1, threadCpuStats);
 const t0 = performance.now();
 const keyRng = new Rng(12345);
 const inflight: Promise<void>[] = [];
@@ -100,7 +100,7 @@ const callMax = callMs[callMs.length - 1]!;
 const callP999 = callMs[Math.floor(callMs.length * 0.999)]!;
 const loadStats = db.stats();
 
-const probe2 = new LagProbe(1);
+const probe2 = new LagProbe(1, threadCpuStats);
 // Keep the JS thread doing small synchronous reads during compaction: each must stay short.
 let readMax = 0;
 let reads = 0;
@@ -131,11 +131,11 @@ for (let j = 0; j < N; j++) {
 let found = 0;
 for (let i = 0; i < sample.length; i += 100) for (const v of db.multiGet(sample.slice(i, i + 100))) if (v !== null && v.length === 100) found++;
 
-console.log(`load:    ${fmt((tLoad - t0) / 1000)} s, ${fmt(N / ((tLoad - t0) / 1000) / 1000)} k puts/s; event loop lag max ${fmt(lagLoad.max, 2)} ms, p99 ${fmt(lagLoad.p99, 2)} ms, p99.9 ${fmt(lagLoad.p999, 2)} ms, ticks > 5 ms: ${lagLoad.over5ms} of ${lagLoad.samples}`);
+console.log(`load:    ${fmt((tLoad - t0) / 1000)} s, ${fmt(N / ((tLoad - t0) / 1000) / 1000)} k puts/s; event loop lag max ${fmt(lagLoad.max, 2)} ms, p99 ${fmt(lagLoad.p99, 2)} ms, p99.9 ${fmt(lagLoad.p999, 2)} ms, ticks > 5 ms: ${lagLoad.over5ms} of ${lagLoad.samples} (JS thread running: ${probe.late.running}, preempted: ${probe.late.preempted}, waiting: ${probe.late.waited})`);
 console.log(`         writeAsync call on the JS thread: max ${fmt(callMax, 3)} ms, p99.9 ${fmt(callP999, 3)} ms over ${callMs.length} calls`);
 console.log(`         calls over 1 ms: ${slow.preempted} preempted by the OS (longest ${fmt(slow.maxPreemptedMs, 2)} ms), ${slow.blocked} blocked in a voluntary switch (longest ${fmt(slow.maxBlockedMs, 2)} ms), ${slow.onCpu} on CPU; most CPU used by one such call ${fmt(slow.maxCpuMs, 3)} ms`);
 console.log(`         after load: L0..: ${loadStats.levels.map((l) => l.files).join("/")} files, stalls ${loadStats.stalls} (${fmt(loadStats.stallMicros / 1e6)} s), slowdowns ${loadStats.slowdowns}`);
-console.log(`compact: ${fmt((tCompact - tLoad) / 1000)} s; event loop lag max ${fmt(lagCompact.max, 2)} ms, p99 ${fmt(lagCompact.p99, 2)} ms, ticks > 5 ms: ${lagCompact.over5ms} of ${lagCompact.samples}; ${reads} gets meanwhile, slowest ${fmt(readMax, 3)} ms`);
+console.log(`compact: ${fmt((tCompact - tLoad) / 1000)} s; event loop lag max ${fmt(lagCompact.max, 2)} ms, p99 ${fmt(lagCompact.p99, 2)} ms, ticks > 5 ms: ${lagCompact.over5ms} of ${lagCompact.samples} (JS thread running: ${probe2.late.running}, preempted: ${probe2.late.preempted}, waiting: ${probe2.late.waited}); ${reads} gets meanwhile, slowest ${fmt(readMax, 3)} ms`);
 console.log(`         gets over 1 ms: ${slow.preempted - slowBefore.preempted} preempted, ${slow.blocked - slowBefore.blocked} blocked, ${slow.onCpu - slowBefore.onCpu} on CPU`);
 console.log(`final:   ${s.levels.filter((l) => l.files > 0).map((l) => `L${l.level}=${l.files} files/${fmt(l.bytes / 2 ** 20)} MiB`).join(", ")}; ${s.files} files, ${fmt(s.bytes / 2 ** 30, 2)} GiB`);
 console.log(`         write amplification ${s.writeAmplification.toFixed(2)} (user ${fmt(s.userBytes / 2 ** 30, 2)} GiB, flush ${fmt(s.flushBytes / 2 ** 30, 2)} GiB, compaction ${fmt(s.compactionBytesWritten / 2 ** 30, 2)} GiB), compactions ${s.compactions}, trivial moves ${s.trivialMoves}`);
