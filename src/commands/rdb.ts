@@ -181,7 +181,8 @@ function installGlobals(): void {
   shutdownHooks.push((srv, opts) => {
     const p = persistenceOf(srv);
     p.killBgsave();
-    if (opts.save === false) return;
+    // A half-loaded dataset is never saved over the file it comes from (Redis: NOSAVE while loading).
+    if (opts.save === false || srv.loading) return;
     if (opts.save === true || p.savePoints().length > 0) {
       srv.log.warning("Saving the final RDB snapshot before exiting.");
       if (!p.save()) throw new Error("Error trying to save the DB, can't exit.");
