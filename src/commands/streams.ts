@@ -389,7 +389,6 @@ function xread(c: Client, a: Argv, isGroup: boolean): void {
   if (streamsArg === 0) fail(E.SYNTAX);
   if (isGroup && gname === null) fail("ERR Missing GROUP option for XREADGROUP");
 
-  const db = c.db;
   const ids: SID[] = new Array(nstreams);
   const groups: (Group | null)[] = new Array(nstreams);
   for (let k = 0; k < nstreams; k++) {

@@ -1177,6 +1177,10 @@ describe("propagation", () => {
       ["@", "XREAD", "BLOCK", "0", "STREAMS", "b", "$"], ["XADD", "b", "3-1", "f", "v"],
       ["MULTI"], ["XADD", "b", "4-1", "f", "v"], ["XADD", "b", "5-1", "f", "v"], ["EXEC"],
       ["XREADGROUP", "GROUP", "g", "w1", "STREAMS", "b", ">"],
+      ["@", "XREADGROUP", "GROUP", "g", "w3", "BLOCK", "0", "STREAMS", "b", ">"],
+      ["MULTI"], ["XADD", "b", "6-1", "f", "v"], ["XADD", "b", "7-1", "f", "v"], ["EXEC"],
+      ["@", "XREADGROUP", "GROUP", "g", "w4", "NOACK", "BLOCK", "0", "STREAMS", "b", ">"],
+      ["MULTI"], ["XADD", "b", "8-1", "f", "v"], ["XADD", "b", "9-1", "f", "v"], ["EXEC"],
       ["XGROUP", "DESTROY", "s", "g"], ["XGROUP", "DESTROY", "s", "g"], ["DEL", "s"],
     ];
     const norm = (line: string) => line.replace(/TIME \d+/g, "TIME <t>");
@@ -1205,6 +1209,7 @@ describe("propagation", () => {
       const mb = await RespConn.connect(master.port);
       await m.call("FLUSHALL");
       let blocked = false;
+      let inMulti = false;
       for (const cmd of script) {
         if (cmd[0] === "@") {
           mb.send(...cmd.slice(1));
@@ -1213,7 +1218,9 @@ describe("propagation", () => {
           continue;
         }
         await m.call(...cmd);
-        if (blocked) {
+        if (cmd[0] === "MULTI") inMulti = true;
+        if (cmd[0] === "EXEC") inMulti = false;
+        if (blocked && !inMulti) {
           await mb.read();
           blocked = false;
         }
