@@ -120,7 +120,7 @@ function population(): Cmd[] {
 async function waitLoaded(c: RespConn): Promise<void> {
   for (let i = 0; i < 500; i++) {
     const info = await c.call("INFO", "persistence");
-    if (info.includes("loading:0")) return;
+    if (infoField(info, "loading") === "0") return;
     await Bun.sleep(20);
   }
   throw new Error("still loading");
@@ -427,6 +427,32 @@ describe("loading", () => {
       const log = (await new Response(p.stdout).text()) + (await new Response(p.stderr).text());
       expect({ name, code }).toEqual({ name, code: 1 });
       expect(log).toContain("Fatal error loading the DB");
+    }
+  });
+
+  test("clients get -LOADING while dump.rdb loads", async () => {
+    const dir = newDir();
+    const src = await startAikv({ dir, args: ["--save", ""] });
+    await withConn(src, async (c) => {
+      const cmds: Cmd[] = [];
+      for (let i = 0; i < 60; i++) cmds.push(["SET", `k${i}`, `v${i}`]);
+      await run(c, [...cmds, ["SAVE"]]);
+    });
+    await src.stop();
+    const aikv = await startAikv({ dir, args: ["--save", "", "--key-load-delay", "20000"] });
+    try {
+      await withConn(aikv, async (c) => {
+        expect(await c.call("GET", "k1")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+        const info = await c.call("INFO", "persistence");
+        expect(infoField(info, "loading")).toBe("1");
+        expect(Number(infoField(info, "loading_total_bytes"))).toBeGreaterThan(0);
+        await waitLoaded(c);
+        expect(await c.call("GET", "k1")).toBe("$2\r\nv1\r\n");
+        expect(await c.call("DBSIZE")).toBe(":60\r\n");
+        expect(infoField(await c.call("INFO", "persistence"), "rdb_last_load_keys_loaded")).toBe("60");
+      });
+    } finally {
+      await aikv.stop();
     }
   });
 
