@@ -433,6 +433,44 @@ describe("randomized values", () => {
   });
 });
 
+describe("propagation", () => {
+  test("RESTORE with a relative TTL propagates the absolute time with ABSTTL; an expired one with REPLACE as DEL", async () => {
+    const { Server } = await import("../../src/server/context.ts");
+    const { processCommand } = await import("../../src/server/dispatch.ts");
+    const { Argv } = await import("../../src/resp/argv.ts");
+    const srv = new Server();
+    srv.init();
+    const seen: string[][] = [];
+    srv.hooks.propagate.push((_db, args) => seen.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1")))));
+    const c = srv.newClient();
+    const call = (...args: Cmd) => {
+      processCommand(c, Argv.of(args));
+      const out = Buffer.from(c.out.b.subarray(0, c.out.n)).toString("latin1");
+      c.out.n = 0;
+      return out;
+    };
+    call("SET", "src", "value");
+    const p = bulk(call("DUMP", "src"))!;
+    seen.length = 0;
+    const before = Date.now();
+    expect(call("RESTORE", "k", "100000", p, "REPLACE")).toBe("+OK\r\n");
+    expect(seen.length).toBe(1);
+    const [name, key, when, payload, opt, abs] = seen[0]!;
+    expect([name, key, payload, opt, abs]).toEqual(["RESTORE", "k", p.toString("latin1"), "REPLACE", "ABSTTL"]);
+    expect(Number(when)).toBeGreaterThan(before + 90000);
+    expect(Number(when)).toBeLessThan(before + 110000);
+    seen.length = 0;
+    expect(call("RESTORE", "k2", "0", p, "ABSTTL")).toBe("+OK\r\n");
+    expect(seen).toEqual([["RESTORE", "k2", "0", p.toString("latin1"), "ABSTTL"]]);
+    seen.length = 0;
+    expect(call("RESTORE", "k2", "1", p, "ABSTTL", "REPLACE")).toBe("+OK\r\n");
+    expect(seen).toEqual([["DEL", "k2"]]);
+    seen.length = 0;
+    expect(call("RESTORE", "k3", "1", p, "ABSTTL")).toBe("+OK\r\n");
+    expect(seen).toEqual([]);
+  });
+});
+
 describe("FUNCTION DUMP", () => {
   test("library payloads are byte-identical (LZF-compressed code)", async () => {
     const code = "#!lua name=rdblib\nredis.register_function('rdbf', function() return 'hello hello hello hello' end)";

@@ -352,9 +352,12 @@ describe("saving", () => {
     try {
       await withConn(aikv, async (c) => {
         await run(c, population());
+        await run(c, [["JSON.SET", "doc", "$", '{"a":[1,2,{"b":"c"}],"n":1.5}']]);
+        const json = await c.call("JSON.GET", "doc");
         const before = await dataset(c);
         expect(await c.call("DEBUG", "RELOAD")).toBe("+OK\r\n");
         expect(await dataset(c)).toEqual(before);
+        expect(await c.call("JSON.GET", "doc")).toBe(json);
         expect(await c.call("DEBUG", "RELOAD", "FOO")).toBe("-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n");
         const rr = await c.call("DEBUG", "RELOAD", "NOFLUSH", "MERGE", "NOSAVE");
         expect(rr).toBe("+OK\r\n");
