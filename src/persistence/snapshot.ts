@@ -66,9 +66,12 @@ function writeId(w: RdbWriter, srv: Server, t: KeyTable, id: number, mode: 0 | 1
     w.byte(srv.ks.lfuDecay(t.lru[id]!));
   }
   const key = t.keyOf(id);
+  // valueBytes() reports through t.vOff: keep the caller's (a hook may run mid-command)
+  const savedOff = t.vOff;
   const buf = t.valueBytes(id);
   if (buf !== null) {
     const off = t.vOff;
+    t.vOff = savedOff;
     const n = t.valueLength(id);
     w.byte(RDB_TYPE_STRING);
     w.string(key);
