@@ -161,10 +161,13 @@ export class Keyspace {
 
   /** written() for a key known by entry id: the key string is made only if someone needs it. */
   writtenId(db: Db, id: number, klass: number, event: string): void {
-    if (db.watched !== null || this.events.flags !== 0) {
+    if (db.watched !== null || this.events.flags !== 0 || db.blocked !== null) {
       const key = db.dict.keyOf(id);
       this.modified(db, key);
       if (this.events.flags !== 0) this.events.notify(klass, event, key, db.id);
+      // A value replaced in place (SET's fast path): XREADGROUP waiters on a stream that was
+      // there must hear of it, as after Db.set.
+      if (db.blocked !== null && db.blocked.has(key)) this.readyKeys.push([db, key]);
     }
     this.dirty++;
   }

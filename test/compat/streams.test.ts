@@ -1064,6 +1064,7 @@ describe("blocking XREAD / XREADGROUP", () => {
     for (const action of [
       [["DEL", "s"]],
       [["SET", "s", "x", "EX", "100"]],
+      [["SET", "s", "x"]],
       [["XGROUP", "DESTROY", "s", "g"]],
       [["MULTI"], ["DEL", "s"], ["XADD", "s", "5-1", "a", "1"], ["EXEC"]],
       [["MULTI"], ["XGROUP", "DESTROY", "s", "g"], ["XGROUP", "CREATE", "s", "g", "$"], ["XADD", "s", "5-1", "a", "1"], ["EXEC"]],
