@@ -354,7 +354,7 @@ describe("fuzzing", () => {
       writeEntry(w, `key${i}`, v, i % 6 === 0 ? 1e13 + i : undefined);
     }
     writeSelectDb(w, 3, 1, 0);
-    writeEntry(w, "other", "x");
+    writeEntry(w, "other", "x", undefined);
     writeTrailer(w, true);
     const file = Uint8Array.prototype.slice.call(w.view());
     // the intact file reads back completely
