@@ -1336,47 +1336,72 @@ export class StreamObj extends Obj {
    */
   raxNodes(): number {
     if (this.raxCache >= 0) return this.raxCache;
-    const keys: Uint8Array[] = [];
-    this.nodes.forEach((k) => keys.push(k.bytes()));
-    this.raxCache = raxNodeCount(keys);
+    // Adjacent common-prefix lengths of the node keys, in order, from the leaves' words.
+    const lcps: number[] = [];
+    let pk: Uint32Array | null = null;
+    let pj = 0;
+    for (let l: IdLeaf<SNode> | null = this.nodes.head; l !== null; l = l.next) {
+      for (let j = 0; j < l.keys.length; j++) {
+        if (pk !== null) lcps.push(wordLcp(pk, pj, l.kw, j));
+        pk = l.kw;
+        pj = j;
+      }
+    }
+    this.raxCache = nodesFromLcps(this.nodes.size, lcps);
     return this.raxCache;
   }
 }
 
-/** Length of the common prefix of two 16-byte keys. */
-function lcp(a: Uint8Array, b: Uint8Array): number {
-  let i = 0;
-  while (i < 16 && a[i] === b[i]) i++;
-  return i;
+/** Common prefix length, in bytes, of the 16-byte keys at word slots i of a and j of b. */
+function wordLcp(a: Uint32Array, i: number, b: Uint32Array, j: number): number {
+  for (let w = 0; w < 4; w++) {
+    const x = (a[(i << 2) + w]! ^ b[(j << 2) + w]!) >>> 0;
+    if (x !== 0) return w * 4 + (Math.clz32(x) >> 3);
+  }
+  return 16;
 }
 
 /**
- * Nodes of a compressed trie (rax) over sorted, distinct, equal-length keys: the root, each
- * branching point, each child of a branching point and each leaf, counted once.
+ * Nodes of a compressed trie (rax) over n sorted, distinct 16-byte keys, from the common
+ * prefix lengths of adjacent keys. The trie has a node for the root, each branching point,
+ * each child of a branching point and each leaf (a single node when two coincide). So: a
+ * leaf counts 1, plus 1 for the compressed node leading to it unless its branching point is at
+ * depth 15; a branching point counts 1, plus 1 for a compressed node when it sits deeper than
+ * where its parent's edge enters. Branching points are found with a stack over the lcps (a
+ * Cartesian tree): O(n), no allocation.
  */
-export function raxNodeCount(keys: Uint8Array[]): number {
-  const n = keys.length;
+function nodesFromLcps(n: number, l: number[]): number {
   if (n === 0) return 1;
-  const l: number[] = new Array(n - 1);
-  for (let i = 0; i + 1 < n; i++) l[i] = lcp(keys[i]!, keys[i + 1]!);
-  const len = 16;
-  // Node at depth d covering keys [a, b]: count it plus its subtree.
-  const rec = (a: number, b: number, d: number): number => {
-    if (a === b) return d === len ? 1 : 2;
-    let m = len;
-    for (let i = a; i < b; i++) if (l[i]! < m) m = l[i]!;
-    if (m > d) return 1 + rec(a, b, m);
-    // Branch at depth d: children start where the adjacent lcp is d.
-    let count = 1;
-    let s = a;
-    for (let i = a; i < b; i++) {
-      if (l[i] === d) {
-        count += rec(s, i, d + 1);
-        s = i + 1;
-      }
-    }
-    count += rec(s, b, d + 1);
-    return count;
+  if (n === 1) return 2;
+  let count = 0;
+  // leaves: the parent branch of key i is at depth max(l[i-1], l[i])
+  for (let i = 0; i < n; i++) {
+    const d = Math.max(i > 0 ? l[i - 1]! : -1, i < n - 1 ? l[i]! : -1);
+    count += d < 15 ? 2 : 1;
+  }
+  const stack = new Int32Array(17);
+  let top = 0;
+  const popTo = (parentDepth: number) => {
+    const d = stack[--top]!;
+    const entry = parentDepth < 0 ? 0 : parentDepth + 1;
+    count += entry < d ? 2 : 1;
   };
-  return rec(0, n - 1, 0);
+  for (let i = 0; i < n - 1; i++) {
+    const v = l[i]!;
+    while (top > 0 && stack[top - 1]! > v) popTo(Math.max(v, top > 1 ? stack[top - 2]! : -1));
+    if (top === 0 || stack[top - 1]! < v) stack[top++] = v;
+  }
+  while (top > 0) popTo(top > 1 ? stack[top - 2]! : -1);
+  return count;
+}
+
+/** raxNodeCount over sorted, distinct 16-byte keys (for tests and tools). */
+export function raxNodeCount(keys: Uint8Array[]): number {
+  const l: number[] = [];
+  for (let i = 0; i + 1 < keys.length; i++) {
+    let k = 0;
+    while (k < 16 && keys[i]![k] === keys[i + 1]![k]) k++;
+    l.push(k);
+  }
+  return nodesFromLcps(keys.length, l);
 }
