@@ -651,6 +651,9 @@ impl DbInner {
     /// Commits asynchronously queued batches, so no JS-facing thread has to wait for a write
     /// group (and no worker thread sits blocked per in-flight write).
     fn writer_loop(self: Arc<Self>) {
+        // Half the background niceness: commits are on the write path, but when the JS thread
+        // wakes up it should get a CPU before them.
+        lower_thread_priority(self.opts.background_nice / 2);
         loop {
             self.drive();
             if self.shutdown.load(Ordering::Acquire) && self.submissions.is_empty() {
