@@ -192,13 +192,14 @@ const OBJECT_HELP = [
   "    This text.",
 ];
 
+/** OBJECT looks keys up without touching their access clock (Redis's LOOKUP_NOTOUCH). */
 function objectLookup(c: Client, a: Argv): Value | undefined {
-  const v = c.db.dict.get(a.str(2));
-  if (v === undefined || c.db.lookup(a.str(2)) === undefined) {
+  const id = c.db.lookupIdNoTouch(a.str(2));
+  if (id < 0) {
     c.out.nil();
     return undefined;
   }
-  return v;
+  return c.db.dict.valueOf(id);
 }
 
 const LFU_IDLE = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";

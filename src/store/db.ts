@@ -63,6 +63,16 @@ export class Db {
     return id < 0 ? -1 : this.checkLive(id, key);
   }
 
+  /** lookupId() without touching the access clock (OBJECT, TYPE-like introspection). */
+  lookupIdNoTouch(key: string): number {
+    const t = this.dict;
+    const id = t.find(key);
+    if (id < 0) return -1;
+    const e = t.exp[id]!;
+    if (e !== 0 && this.ks.now > e && this.ks.expireIfAllowed(this, key)) return -1;
+    return id;
+  }
+
   /** lookupId() for a key given as argument `i` of a command: no string is created. */
   lookupArg(a: Argv, i: number): number {
     const t = this.dict;

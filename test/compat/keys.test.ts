@@ -238,6 +238,25 @@ describe("keys", () => {
     `);
   });
 
+  test("OBJECT IDLETIME grows while a key is not touched, and OBJECT does not touch it", async () => {
+    const [a, r] = await d.pair();
+    for (const c of [a, r]) {
+      await c.call("SET", "idle", "v");
+      await c.call("HSET", "idleh", "f", "v");
+    }
+    await Bun.sleep(2100);
+    for (const c of [a, r]) {
+      for (const k of ["idle", "idleh"]) {
+        expect(Number((await c.call("OBJECT", "IDLETIME", k)).slice(1))).toBeGreaterThanOrEqual(2);
+        expect(Number((await c.call("OBJECT", "IDLETIME", k)).slice(1))).toBeGreaterThanOrEqual(2);
+      }
+      await c.call("GET", "idle");
+      expect(await c.call("OBJECT", "IDLETIME", "idle")).toBe(":0\r\n");
+    }
+    a.close();
+    r.close();
+  });
+
   test("SWAPDB and FLUSHDB affect the right databases", async () => {
     await d.same(`
       SET a 0

@@ -169,7 +169,8 @@ export function d2string(d: number): string {
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
   if (Number.isInteger(d) && d >= -4611686018427387903 && d <= 4611686018427387903) {
-    return Math.abs(d) < 1e21 ? String(d) : BigInt(d).toString();
+    // Beyond 2^53 String() rounds to 17 digits; the exact integer is what Redis prints.
+    return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
   }
   return fmtG(d, 17);
 }
