@@ -8,10 +8,10 @@
 // with 5.1's "%.14g" (5.0 prints "5", 1e15 prints "1e+15", inf, -nan).
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { createRequire } from "node:module";
 import { fmtGC } from "./cfloat.ts";
 
-const require = createRequire(import.meta.url);
+// Plain require with literal paths (not createRequire): `bun build --compile` bundles only
+// what it can see.
 const fengari = require("fengari");
 const lobject = require("fengari/src/lobject.js");
 const lstring = require("fengari/src/lstring.js");
