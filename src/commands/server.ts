@@ -5,9 +5,10 @@ import type { Argv } from "../resp/argv.ts";
 import { CF, type Client } from "../server/client.ts";
 import { human, infoText, usedMemory } from "../server/info.ts";
 import { shutdown } from "../server/shutdown.ts";
-import { typeName, type Value } from "../store/value.ts";
+import type { Value } from "../store/value.ts";
 import { StrBuf } from "../store/types/string.ts";
 import { parseDouble, parseI64 } from "../util/numbers.ts";
+import { datasetDigest, valueDigest } from "./digest.ts";
 import { helpReply } from "./help.ts";
 import { encodingOf } from "./keys.ts";
 import type { Handlers } from "./table.ts";
@@ -58,25 +59,6 @@ const DEBUG_HELP = [
   "HELP",
   "    This text.",
 ];
-
-/** A stable digest of values for DEBUG DIGEST(-VALUE): SHA-1 over a canonical form. */
-function digestValue(v: Value, expire: number | undefined): Buffer {
-  const h = new Bun.CryptoHasher("sha1");
-  h.update(typeName(v));
-  if (typeof v === "string") h.update(Buffer.from(v, "latin1"));
-  else if (v instanceof StrBuf) h.update(v.view());
-  else {
-    const canon = (v as unknown as { digestParts?: () => Iterable<string> }).digestParts?.();
-    if (canon) for (const part of canon) h.update(Buffer.from(part, "latin1"));
-    else h.update(JSON.stringify(v));
-  }
-  if (expire !== undefined) h.update(`!!expire!!${expire}`);
-  return Buffer.from(h.digest());
-}
-
-function xorInto(acc: Buffer, d: Buffer): void {
-  for (let i = 0; i < 20; i++) acc[i]! ^= d[i]!;
-}
 
 function debugObject(c: Client, a: Argv): void {
   const key = a.str(2);
@@ -200,28 +182,12 @@ function debug(c: Client, a: Argv): void {
       return debugProtocol(c, a);
     case "populate":
       return debugPopulate(c, a);
-    case "digest": {
+    case "digest":
       if (a.argc !== 2) break;
-      const acc = Buffer.alloc(20);
-      let any = false;
-      for (const db of srv.ks.dbs) {
-        for (const [key, v] of db.dict) {
-          if (db.lookup(key) === undefined) continue;
-          any = true;
-          const kd = new Bun.CryptoHasher("sha1").update(`${db.id}:`).update(Buffer.from(key, "latin1")).digest();
-          const d = digestValue(v, db.getExpire(key));
-          for (let i = 0; i < 20; i++) d[i]! ^= (kd as Uint8Array)[i]!;
-          xorInto(acc, d);
-        }
-      }
-      return c.out.status(any ? acc.toString("hex") : "0".repeat(40));
-    }
+      return c.out.status(datasetDigest(srv.ks.dbs));
     case "digest-value": {
       c.out.arr(a.argc - 2);
-      for (let i = 2; i < a.argc; i++) {
-        const v = c.db.lookup(a.str(i));
-        c.out.status(v === undefined ? "0".repeat(40) : digestValue(v, undefined).toString("hex"));
-      }
+      for (let i = 2; i < a.argc; i++) c.out.status(valueDigest(c.db, a.str(i)));
       return;
     }
     case "change-repl-id":

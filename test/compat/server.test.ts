@@ -1,15 +1,9 @@
 // Server and introspection commands: INFO, MONITOR, SLOWLOG, DEBUG, CLIENT, TIME, MEMORY.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 describe("server", () => {
   test("INFO has Redis's sections in Redis's order", async () => {
@@ -204,5 +198,34 @@ describe("server", () => {
     expect(await a.call("ROLE")).toBe(await r.call("ROLE"));
     a.close();
     r.close();
+  });
+});
+
+describe("DEBUG DIGEST", () => {
+  test("digests equal redis-server's for every type", async () => {
+    const script = `
+      DEBUG DIGEST
+      SET s hello
+      SET n 12345
+      SET e val EX 1000
+      RPUSH l a b c 1 2
+      SADD si 1 2 3 100
+      SADD sh a b c d
+      ZADD zl 1 a 2.5 b -inf c 1e300 d
+      HSET h f1 v1 f2 v2
+      XADD x 1-1 f v
+      XADD x 2-5 a b c d
+      DEBUG DIGEST-VALUE s n e l si sh zl h x nokey
+      DEBUG DIGEST
+      SELECT 1
+      SET s hello
+      DEBUG DIGEST
+    `;
+    await d.same(script, { protos: [2] });
+    // A big sorted set and hash (skiplist / hashtable encodings).
+    const cmds: string[][] = [];
+    for (let i = 0; i < 300; i++) cmds.push(["ZADD", "bigz", String(i / 7), `m${i}`], ["HSET", "bigh", `f${i}`, "x".repeat(i % 90)], ["SADD", "bigs", `s${i}`]);
+    cmds.push(["DEBUG", "DIGEST-VALUE", "bigz", "bigh", "bigs"], ["DEBUG", "DIGEST"]);
+    await d.same(cmds, { protos: [2] });
   });
 });
