@@ -114,8 +114,8 @@ export interface StartOptions {
 export async function startAikv(o: StartOptions = {}): Promise<Running> {
   const port = o.port ?? (await freePort());
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "aikv-test-"));
-  // No save points unless a test asks (like the oracle): FLUSHALL would otherwise write dump.rdb.
-  const cmd = ["bun", join(ROOT, "src/main.ts"), "--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning", "--save", "", ...(o.args ?? [])];
+  // AiKv's own defaults (save points included: FLUSHALL then writes dump.rdb in the temp dir).
+  const cmd = ["bun", join(ROOT, "src/main.ts"), "--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning", ...(o.args ?? [])];
   return start(cmd, port, dir, !o.dir);
 }
 
