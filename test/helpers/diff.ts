@@ -2,7 +2,7 @@
 // and compares the replies byte for byte (RESP2 and RESP3). Every command family's tests
 // reuse it.
 
-import { expect } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import { splitArgs } from "../../src/resp/parser.ts";
 import { RespConn } from "./resp.ts";
 import { startAikv, startRedis, type Running, type StartOptions } from "./servers.ts";
@@ -97,4 +97,25 @@ export class Differ {
       }
     }
   }
+}
+
+/**
+ * A Differ for the tests of one file (or describe block): started in beforeAll, stopped in
+ * afterAll. The returned handle forwards to it, so it can be a module-level const.
+ */
+export function useDiffer(o: Parameters<typeof Differ.start>[0] = {}): Differ {
+  let inst: Differ | undefined;
+  beforeAll(async () => {
+    inst = await Differ.start(o);
+  });
+  afterAll(async () => {
+    await inst?.stop();
+  });
+  return new Proxy({} as Differ, {
+    get(_target, prop) {
+      if (!inst) throw new Error("useDiffer: the servers start in beforeAll; use the handle inside hooks and tests");
+      const v = Reflect.get(inst, prop, inst);
+      return typeof v === "function" ? v.bind(inst) : v;
+    },
+  });
 }
