@@ -1,15 +1,16 @@
 // Bitmap commands compared byte for byte with redis-server (RESP2 and RESP3): SETBIT GETBIT
 // BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO, their errors, encodings, keyspace events, and
 // seeded random sequences.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { prng } from "../helpers/random.ts";
+import { sameHitsAndMisses } from "../helpers/keyspace.ts";
 
-let d: Differ;
+const d = useDiffer();
 let makeOther: ((key: string) => Cmd) | null = null;
 
 beforeAll(async () => {
-  d = await Differ.start();
   const c = await RespConn.connect(d.aikv.port);
   for (const tpl of [
     (k: string) => ["LPUSH", k, "x"],
@@ -25,21 +26,6 @@ beforeAll(async () => {
   }
   c.close();
 });
-afterAll(async () => {
-  await d.stop();
-});
-
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("SETBIT / GETBIT", () => {
   test("values, growth, encodings, errors", async () => {
@@ -137,7 +123,7 @@ describe("BITCOUNT / BITPOS", () => {
   });
 
   test("large bitmaps use the word-at-a-time paths correctly", async () => {
-    const r = rng(5);
+    const r = prng(5);
     const bytes = Buffer.alloc(5000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = r() < 0.3 ? 0 : r() < 0.5 ? 0xff : Math.floor(r() * 256);
     bytes.fill(0, 1000, 2000);
@@ -213,7 +199,7 @@ describe("BITOP", () => {
   });
 
   test("random operands", async () => {
-    const r = rng(11);
+    const r = prng(11);
     const cmds: Cmd[] = [];
     for (let i = 0; i < 60; i++) {
       const mk = () => Buffer.from(Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256))).toString("latin1");
@@ -314,7 +300,7 @@ describe("BITFIELD", () => {
   });
 
   test("random fields", async () => {
-    const r = rng(21);
+    const r = prng(21);
     const cmds: Cmd[] = [];
     for (let i = 0; i < 300; i++) {
       const signed = r() < 0.5;
@@ -343,18 +329,7 @@ describe("events", () => {
       ["BITFIELD", "a", "SET", "u8", "0", "1"], ["BITFIELD", "w", "INCRBY", "u8", "0", "1"], ["BITFIELD_RO", "a", "GET", "u8", "0"],
       ["BITFIELD_RO", "q", "GET", "u8", "0"], ["BITFIELD", "a"],
     ];
-    for (const proto of [2, 3] as const) {
-      const [a, r] = await d.pair(proto);
-      for (const c of [a, r]) {
-        await c.call("FLUSHALL");
-        await c.call("CONFIG", "RESETSTAT");
-        for (const cmd of script) await c.call(...cmd);
-      }
-      const stats = async (c: RespConn) => (await c.call("INFO", "stats")).split("\r\n").filter((l) => /^keyspace_(hits|misses):/.test(l));
-      expect(await stats(a)).toEqual(await stats(r));
-      a.close();
-      r.close();
-    }
+    await sameHitsAndMisses(d, script, [2, 3]);
   });
 
   test("keyspace notifications and dirty counts", async () => {
@@ -401,7 +376,7 @@ describe("events", () => {
 
 test("random sequences over the bitmap family", async () => {
   for (const seed of [7, 8]) {
-    const r = rng(seed);
+    const r = prng(seed);
     const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
     const keys = ["a", "b", "c"];
     const n = (max: number) => String(Math.floor(r() * max) - (r() < 0.2 ? Math.floor(max / 2) : 0));

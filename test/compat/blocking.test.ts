@@ -2,89 +2,17 @@
 // redis-server and the logs of what every client received must be identical (RESP2/RESP3).
 // Covers FIFO serving, several keys, timeouts, MULTI, CLIENT UNBLOCK, disconnects, wrong
 // types, SWAPDB, BLMOVE chains, pipelining behind a blocked command, and argument errors.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { clientId, sameBlocking } from "../helpers/blocking.ts";
+import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
-
-interface Ctx {
-  /** a new connection (closed at the end) */
-  open(proto?: 2 | 3): Promise<RespConn>;
-  /** the control connection */
-  ctl: RespConn;
-  log(label: string, v: string): void;
-  /** waits until exactly n clients are blocked */
-  blocked(n: number): Promise<void>;
-  /** records a client's next reply */
-  read(label: string, c: RespConn): Promise<void>;
-  /** records whether a client stays silent for a while */
-  silent(label: string, c: RespConn, ms?: number): Promise<void>;
-}
-
-async function runScenario(port: number, fn: (x: Ctx) => Promise<void>): Promise<string[]> {
-  const out: string[] = [];
-  const conns: RespConn[] = [];
-  const ctl = await RespConn.connect(port);
-  conns.push(ctl);
-  await ctl.call("FLUSHALL");
-  const ctx: Ctx = {
-    async open(proto = 2) {
-      const c = await RespConn.connect(port);
-      conns.push(c);
-      if (proto === 3) await c.call("HELLO", "3");
-      return c;
-    },
-    ctl,
-    log(label, v) {
-      out.push(`${label}: ${JSON.stringify(v)}`);
-    },
-    async blocked(n) {
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        const list = await ctl.call("CLIENT", "LIST");
-        const got = (list.match(/flags=b/g) ?? []).length;
-        if (got === n) return;
-        if (Date.now() > deadline) throw new Error(`expected ${n} blocked clients, have ${got}`);
-        await Bun.sleep(5);
-      }
-    },
-    async read(label, c) {
-      ctx.log(label, await c.read(3000));
-    },
-    async silent(label, c, ms = 60) {
-      ctx.log(label, (await c.silent(ms)) ? "(silent)" : "(got data)");
-    },
-  };
-  try {
-    await fn(ctx);
-  } finally {
-    for (const c of conns) c.close();
-  }
-  return out;
-}
-
-/** Runs a scenario on both servers and compares the logs; returns AiKv's for extra checks. */
-async function same(fn: (x: Ctx) => Promise<void>): Promise<string[]> {
-  const a = await runScenario(d.aikv.port, fn);
-  const r = await runScenario(d.redis.port, fn);
-  expect(a).toEqual(r);
-  return a;
-}
-
-async function clientId(c: RespConn): Promise<string> {
-  return (await c.call("CLIENT", "ID")).slice(1, -2);
-}
+const d = useDiffer();
 
 describe("blocking pops", () => {
   test("FIFO: clients are served in the order they blocked", async () => {
-    const log = await same(async (x) => {
+    const log = await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open();
       const c = await x.open();
@@ -107,7 +35,7 @@ describe("blocking pops", () => {
   });
 
   test("several keys: the first key that gets data serves; the same client on many keys", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open(3);
       a.send("BLPOP", "k1", "k2", "k3", "0");
@@ -130,7 +58,7 @@ describe("blocking pops", () => {
   });
 
   test("a key created and emptied inside one transaction serves nobody", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       a.send("BLPOP", "k", "0");
       await x.blocked(1);
@@ -145,7 +73,7 @@ describe("blocking pops", () => {
   });
 
   test("timeouts: fractional seconds, RESP2 and RESP3 null replies", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open(3);
       for (const [c, l] of [[a, "a"], [b, "b"]] as [RespConn, string][]) {
@@ -232,7 +160,7 @@ describe("blocking pops", () => {
 
 describe("unblocking", () => {
   test("CLIENT UNBLOCK with TIMEOUT and ERROR", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open(3);
       const c = await x.open();
@@ -261,7 +189,7 @@ describe("unblocking", () => {
   });
 
   test("a client that disconnects while blocked is forgotten", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open();
       a.send("BLPOP", "k", "0");
@@ -277,7 +205,7 @@ describe("unblocking", () => {
   });
 
   test("a key of another type keeps clients blocked", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       a.send("BLPOP", "k", "0");
       await x.blocked(1);
@@ -294,7 +222,7 @@ describe("unblocking", () => {
   });
 
   test("BLMOVE to a destination of the wrong type gets WRONGTYPE when served", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       a.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0");
       await x.blocked(1);
@@ -306,7 +234,7 @@ describe("unblocking", () => {
   });
 
   test("BLMOVE chains: serving one client makes another's key ready", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open();
       const c = await x.open(3);
@@ -334,7 +262,7 @@ describe("unblocking", () => {
   });
 
   test("pipelined commands wait behind a blocked one", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       a.writeRaw("*3\r\n$5\r\nBLPOP\r\n$1\r\nk\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nLLEN\r\n$1\r\nk\r\n");
       await x.blocked(1);
@@ -347,7 +275,7 @@ describe("unblocking", () => {
   });
 
   test("SWAPDB serves clients whose key appears; FLUSHALL wakes nobody", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open();
       await b.call("SELECT", "1");
@@ -369,7 +297,7 @@ describe("unblocking", () => {
   });
 
   test("LPUSH into a list several clients wait on, and RESP3 replies", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open(3);
       const b = await x.open(3);
       const c = await x.open();
@@ -388,7 +316,7 @@ describe("unblocking", () => {
   });
 
   test("many waiters, a list drained across them", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const cs: RespConn[] = [];
       for (let i = 0; i < 12; i++) {
         const c = await x.open(i % 2 === 0 ? 2 : 3);
@@ -407,7 +335,7 @@ describe("unblocking", () => {
 
 describe("wake-ups from other commands", () => {
   test("RENAME, COPY, MOVE, SORT STORE and LMOVE into a waited-on key", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open();
       const c = await x.open();
@@ -438,7 +366,7 @@ describe("wake-ups from other commands", () => {
   });
 
   test("CLIENT KILL of a blocked client", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const a = await x.open();
       const b = await x.open();
       const ida = await clientId(a);
@@ -453,7 +381,7 @@ describe("wake-ups from other commands", () => {
   });
 
   test("keyspace events of clients served later", async () => {
-    await same(async (x) => {
+    await sameBlocking(d, async (x) => {
       const sub = await x.open();
       await x.ctl.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
       x.log("psubscribe", await sub.call("PSUBSCRIBE", "__keyevent*"));
@@ -484,10 +412,6 @@ describe("wake-ups from other commands", () => {
  */
 describe("propagation", () => {
   test("effects match a redis-server replica's stream", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const { startRedis } = await import("../helpers/servers.ts");
 
     // "@" runs the command on a second client that blocks; the next command serves it.
     const script: string[][] = [
@@ -511,60 +435,9 @@ describe("propagation", () => {
     ];
     const norm = (args: string[]) => (args[0]!.toUpperCase() === "SREM" && args[1] === "p" ? `SREM p #${args.length - 2}` : args.join(" "));
 
-    // AiKv, in-process (clients without sockets)
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(norm(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))))));
-    const c = srv.newClient();
-    const b = srv.newClient();
-    for (const cmd of script) {
-      if (cmd[0] === "@") processCommand(b, Argv.of(cmd.slice(1)));
-      else processCommand(c, Argv.of(cmd));
-    }
-
-    // redis-server master + replica
-    const master = d.redis;
-    const mc = await RespConn.connect(master.port);
-    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-    mc.close();
-    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    try {
-      const rep = await RespConn.connect(replica.port);
-      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
-      await rep.call("MONITOR");
-      const m = await RespConn.connect(master.port);
-      const mb = await RespConn.connect(master.port);
-      await m.call("FLUSHALL");
-      for (const cmd of script) {
-        if (cmd[0] === "@") {
-          mb.send(...cmd.slice(1));
-          for (;;) {
-            if ((await m.call("CLIENT", "LIST")).includes("flags=b")) break;
-            await Bun.sleep(5);
-          }
-          continue;
-        }
-        await m.call(...cmd);
-        if (/^(RPUSH|LPUSH)$/.test(cmd[0]!) && ["q", "s", "s2", "q2"].includes(cmd[1]!)) await mb.read();
-      }
-      await m.call("SET", "__end", "1");
-      const theirs: string[] = [];
-      for (;;) {
-        const line = (await rep.read()).slice(1).trim();
-        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
-        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
-        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
-        theirs.push(norm(args));
-      }
-      m.close();
-      mb.close();
-      rep.close();
-      const upper = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
-      expect(upper(ours)).toEqual(upper(theirs));
-      expect(ours.length).toBeGreaterThan(40);
-    } finally {
-      await replica.stop();
-    }
+    const ours = (await aikvPropagation(script)).map(norm);
+    const theirs = (await redisPropagation(d.redis, script)).map(norm);
+    expect(upperCommands(ours)).toEqual(upperCommands(theirs));
+    expect(ours.length).toBeGreaterThan(40);
   }, 30000);
 });

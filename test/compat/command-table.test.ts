@@ -1,17 +1,11 @@
 // The command table stays true: for every command AiKv serves, COMMAND INFO matches
 // redis-server's (arity, flags, key positions, ACL categories, tips, key specs), and
 // COMMAND GETKEYS agrees on key extraction.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer } from "../helpers/diff.ts";
 import { cli } from "../helpers/servers.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 type Info = [string, number, string[], number, number, number, string[], string[], Record<string, unknown>[], Info[]];
 

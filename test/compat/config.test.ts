@@ -1,15 +1,16 @@
 // CONFIG GET/SET/RESETSTAT/REWRITE/HELP compared with redis-server 7.0: every parameter's
 // default, valid and invalid values of every type, error texts, atomic multi-pair SET.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { params } from "../../src/config/params.ts";
 import type { ParamDef } from "../../src/config/registry.ts";
 import type { Server } from "../../src/server/context.ts";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { Differ, useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { startAikv, type Running } from "../helpers/servers.ts";
+import { prng } from "../helpers/random.ts";
 
 /** CONFIG GET's defaults that differ on purpose (documented in src/config/params.ts), or by setup. */
 const EXPECTED_DIFFERENT = new Set([
@@ -59,16 +60,6 @@ function sortedGet(reply: string, cmd: Cmd): string {
   let s = `${kind}${kind === "%" ? pairs.length : pairs.length * 2}\r\n`;
   for (const [k, v] of pairs) s += `$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`;
   return s;
-}
-
-/** A small seeded PRNG (mulberry32) for the randomized sequences. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- candidate values per parameter type ----
@@ -130,13 +121,7 @@ function candidates(d: ParamDef): string[] {
   }
 }
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 describe("CONFIG GET", () => {
   test("every Redis 7.0 parameter, with the same defaults", async () => {

@@ -1,15 +1,9 @@
 // Connection commands and protocol basics, compared byte for byte with redis-server.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 describe("connection", () => {
   test("ping/echo/select and their errors", async () => {

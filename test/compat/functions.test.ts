@@ -1,18 +1,13 @@
 // Redis 7 functions compared with redis-server: FUNCTION LOAD (metadata, registration errors,
 // REPLACE), FCALL/FCALL_RO, LIST/STATS/DELETE/FLUSH, DUMP/RESTORE payloads exchanged in both
 // directions, propagation, and rollback of a failing function (AiKv).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, parseScript, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, parseScript, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { prng } from "../helpers/multi.ts";
+import { prng } from "../helpers/random.ts";
+import { recordingServer } from "../helpers/replication.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 const lib = (name: string, body: string) => `#!lua name=${name}\n${body}`;
 
@@ -278,17 +273,10 @@ describe("FUNCTION DUMP/RESTORE", () => {
 
 describe("functions and the rest of the server", () => {
   test("FCALL propagates the function's effects, FUNCTION LOAD propagates itself", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" ")));
-    const c = srv.newClient();
+    const aikv = await recordingServer();
     const code = lib("p", "redis.register_function('w', function(k, a) redis.call('set', k[1], a[1]) return redis.call('incr', k[2]) end)\nredis.register_function('r', function(k) return redis.call('get', k[1]) end)");
-    for (const cmd of [["FUNCTION", "LOAD", code], ["FCALL", "w", "2", "x", "n", "v"], ["FCALL", "r", "1", "x"], ["FCALL", "w", "2", "y", "x", "v"]]) processCommand(c, Argv.of(cmd));
-    expect(ours).toEqual([`FUNCTION LOAD ${code}`, "MULTI", "set x v", "incr n", "EXEC"]);
+    for (const cmd of [["FUNCTION", "LOAD", code], ["FCALL", "w", "2", "x", "n", "v"], ["FCALL", "r", "1", "x"], ["FCALL", "w", "2", "y", "x", "v"]]) aikv.run(cmd);
+    expect(aikv.lines()).toEqual([`FUNCTION LOAD ${code}`, "MULTI", "set x v", "incr n", "EXEC"]);
   });
 
   test("a failing function is rolled back (AiKv)", async () => {

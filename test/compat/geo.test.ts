@@ -1,26 +1,10 @@
 // Geo commands compared byte for byte with redis-server (RESP2 and RESP3): written cases and
 // seeded random points and searches (poles, the antimeridian, every unit and option).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
+import { prng } from "../helpers/random.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const d = useDiffer();
 
 describe("geo", () => {
   test("written cases", async () => {
@@ -189,7 +173,7 @@ function genQuery(r: () => number, members: string[]): Cmd {
 describe("randomized", () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
     test(`seed ${seed}`, async () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const { cmds, members } = genWorld(r);
       for (let i = 0; i < 250; i++) cmds.push(genQuery(r, members));
       await d.same(cmds);
@@ -198,7 +182,7 @@ describe("randomized", () => {
 
   test("distances along meridians, parallels and across the antimeridian", async () => {
     const cmds: Cmd[] = [];
-    const r = rng(77);
+    const r = prng(77);
     for (let i = 0; i < 100; i++) {
       const lon = (r() * 360 - 180).toFixed(4);
       const lat1 = (r() * 170 - 85).toFixed(4);

@@ -2,73 +2,14 @@
 // (listpack in Redis) answer in insertion order, so they are compared exactly; replies of
 // hashtable-encoded hashes are compared as unordered collections; HRANDFIELD (random by
 // nature) is checked for its properties and exact shapes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { prng } from "../helpers/random.ts";
+import { sameHitsAndMisses, sameEvents } from "../helpers/keyspace.ts";
+import { parse, sortTop } from "../helpers/unordered.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// ---- a small RESP reader for order-insensitive comparisons ----
-interface Node {
-  head: string;
-  kids: Node[] | null;
-}
-function parse(s: string, at = 0): [Node, number] {
-  const e = s.indexOf("\r\n", at);
-  const head = s.slice(at, e);
-  const t = head[0]!;
-  let p = e + 2;
-  if (t === "$" || t === "=" || t === "!") {
-    const n = parseInt(head.slice(1), 10);
-    if (n < 0) return [{ head, kids: null }, p];
-    return [{ head: head + "\r\n" + s.slice(p, p + n), kids: null }, p + n + 2];
-  }
-  if ("*~%>|".includes(t)) {
-    let n = parseInt(head.slice(1), 10);
-    if (n < 0) return [{ head, kids: null }, p];
-    if (t === "%" || t === "|") n *= 2;
-    const kids: Node[] = [];
-    for (let i = 0; i < n; i++) {
-      const [k, q] = parse(s, p);
-      kids.push(k);
-      p = q;
-    }
-    return [{ head, kids }, p];
-  }
-  return [{ head, kids: null }, p];
-}
-function ser(n: Node): string {
-  return n.kids === null ? n.head + "\r\n" : n.head + "\r\n" + n.kids.map(ser).join("");
-}
-/** Sorts the elements of the top-level aggregate (in groups of `group`, e.g. 2 for flat pairs). */
-function sortTop(reply: string, group = 1): string {
-  if (!"*~%".includes(reply[0]!)) return reply;
-  const [n] = parse(reply);
-  if (n.kids === null) return reply;
-  const g = n.head[0] === "%" ? 2 : group;
-  const chunks: string[] = [];
-  for (let i = 0; i < n.kids.length; i += g) chunks.push(n.kids.slice(i, i + g).map(ser).join(""));
-  chunks.sort();
-  return n.head + "\r\n" + chunks.join("");
-}
+const d = useDiffer();
 
 /** Normalizer for replies whose order depends on hashtable internals. */
 function unorderedHash(reply: string, cmd: Cmd): string {
@@ -78,44 +19,14 @@ function unorderedHash(reply: string, cmd: Cmd): string {
   return reply;
 }
 
-/** Every keyspace/keyevent message a pattern subscriber gets while `cmds` run. */
-async function events(port: number, cmds: string[][]): Promise<string[]> {
-  const sub = await RespConn.connect(port);
-  const c = await RespConn.connect(port);
-  try {
-    await c.call("FLUSHALL");
-    await c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
-    await sub.call("PSUBSCRIBE", "__key*__:*");
-    await sub.call("SUBSCRIBE", "end-of-test");
-    for (const cmd of cmds) await c.call(...cmd);
-    await c.call("PUBLISH", "end-of-test", "x");
-    const got: string[] = [];
-    for (;;) {
-      const m = await sub.read(3000);
-      if (m.includes("end-of-test")) break;
-      got.push(m);
-    }
-    await c.call("CONFIG", "SET", "notify-keyspace-events", "");
-    return got;
-  } finally {
-    sub.close();
-    c.close();
-  }
-}
-
-async function sameEvents(cmds: string[][]): Promise<void> {
-  const a = await events(d.aikv.port, cmds);
-  const r = await events(d.redis.port, cmds);
-  expect(a).toEqual(r);
-  expect(a.length).toBeGreaterThan(0);
-}
 describe("keyspace events", () => {
   test("event names and del on emptying", async () => {
-    await sameEvents([
+    const events = await sameEvents(d, "KEA", [
       ["HSET", "h", "a", "1", "b", "2"], ["HSET", "h", "a", "1"], ["HSETNX", "h", "a", "2"], ["HSETNX", "h", "c", "3"], ["HINCRBY", "h", "a", "1"],
       ["HINCRBYFLOAT", "h", "a", "1.5"], ["HDEL", "h", "b", "zz"], ["HDEL", "h", "zz"], ["HDEL", "h", "a", "c"], ["HMSET", "g", "x", "1"],
       ["HINCRBY", "g", "x", "x"], ["HINCRBYFLOAT", "n", "f", "2"], ["HRANDFIELD", "g", "-5"], ["HGETALL", "g"],
     ]);
+    expect(events.length).toBeGreaterThan(0);
   });
 });
 
@@ -442,24 +353,14 @@ describe("HSCAN", () => {
 
 describe("statistics", () => {
   test("keyspace hits and misses", async () => {
-    const [a, r] = await d.pair(2);
-    for (const c of [a, r]) {
-      await c.call("FLUSHALL");
-      await c.call("CONFIG", "RESETSTAT");
-      await c.call(...["HSET", "h", "f", "v"]);
-      for (const cmd of [["HGET", "h", "f"], ["HGET", "no", "f"], ["HMGET", "h", "f"], ["HEXISTS", "no", "f"], ["HLEN", "h"], ["HSTRLEN", "h", "f"], ["HKEYS", "no"], ["HVALS", "h"], ["HGETALL", "h"], ["HRANDFIELD", "h"], ["HRANDFIELD", "no", "2"], ["HSCAN", "h", "0"], ["HSET", "h", "g", "1"], ["HDEL", "no", "f"], ["HINCRBY", "h", "n", "1"], ["HSETNX", "h", "f", "x"]]) await c.call(...cmd);
-    }
-    const stat = async (c: RespConn) => (await c.call("INFO", "stats")).match(/keyspace_(hits|misses):\d+/g)?.join(",");
-    expect(await stat(a)).toBe(await stat(r));
-    a.close();
-    r.close();
+    await sameHitsAndMisses(d, [["HSET", "h", "f", "v"], ["HGET", "h", "f"], ["HGET", "no", "f"], ["HMGET", "h", "f"], ["HEXISTS", "no", "f"], ["HLEN", "h"], ["HSTRLEN", "h", "f"], ["HKEYS", "no"], ["HVALS", "h"], ["HGETALL", "h"], ["HRANDFIELD", "h"], ["HRANDFIELD", "no", "2"], ["HSCAN", "h", "0"], ["HSET", "h", "g", "1"], ["HDEL", "no", "f"], ["HINCRBY", "h", "n", "1"], ["HSETNX", "h", "f", "x"]]);
   });
 });
 
 describe("random sequences", () => {
   for (const seed of [11, 12, 13]) {
     test(`seed ${seed}`, async () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)]!;
       const keys = ["h1", "h2"];
       const fields = ["a", "b", "c", "d", "e", "n"];

@@ -1,28 +1,12 @@
 // HyperLogLog: replies and the stored bytes (GET) must equal redis-server's, for sparse and
 // dense encodings, promotion, merges and corrupt inputs.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { murmur64a } from "../../src/store/types/hll.ts";
+import { prng } from "../helpers/random.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const d = useDiffer();
 
 /** Random binary elements of 0..24 bytes (every MurmurHash tail length). */
 function elements(r: () => number, n: number, prefix = ""): string[] {
@@ -64,7 +48,7 @@ function murmurRef(b: Uint8Array): bigint {
 
 describe("murmur64a", () => {
   test("matches a BigInt reference for every tail length", () => {
-    const r = rng(1);
+    const r = prng(1);
     for (let i = 0; i < 2000; i++) {
       const len = Math.floor(r() * 40);
       const b = new Uint8Array(len);
@@ -233,7 +217,7 @@ async function sameBytes(cmds: Cmd[], keys: string[]): Promise<void> {
 describe("byte equality with redis-server", () => {
   for (const [n, maxBytes] of [[50, 3000], [400, 3000], [2000, 3000], [20000, 3000], [300, 100], [3000, 20000], [100, 0]] as const) {
     test(`${n} elements, hll-sparse-max-bytes ${maxBytes}`, async () => {
-      const r = rng(n + maxBytes);
+      const r = prng(n + maxBytes);
       const cmds: Cmd[] = [["CONFIG", "SET", "hll-sparse-max-bytes", String(maxBytes)]];
       const els = elements(r, n);
       // In batches, with PFCOUNT in between (the cache is rewritten in the value).
@@ -248,7 +232,7 @@ describe("byte equality with redis-server", () => {
   }
 
   test("one element at a time around the sparse limit", async () => {
-    const r = rng(7);
+    const r = prng(7);
     const cmds: Cmd[] = [["CONFIG", "SET", "hll-sparse-max-bytes", "300"]];
     for (const e of elements(r, 400)) cmds.push(["PFADD", "h", e], ["STRLEN", "h"]);
     cmds.push(["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]);
@@ -256,7 +240,7 @@ describe("byte equality with redis-server", () => {
   });
 
   test("merges: sparse, dense, existing destinations, multi-key count", async () => {
-    const r = rng(8);
+    const r = prng(8);
     const cmds: Cmd[] = [
       ["PFADD", "s1", ...elements(r, 30)],
       ["PFADD", "s2", ...elements(r, 200)],
@@ -280,7 +264,7 @@ describe("byte equality with redis-server", () => {
   });
 
   test("random operation mix", async () => {
-    const r = rng(9);
+    const r = prng(9);
     const keys = ["a", "b", "c"];
     const pick = () => keys[Math.floor(r() * keys.length)]!;
     const cmds: Cmd[] = [];

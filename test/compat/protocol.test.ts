@@ -1,17 +1,11 @@
 // The wire protocol: pipelining, split packets, inline commands, protocol errors with
 // Redis's exact texts (then close), limits, and a fuzz run of hostile input that must never
 // take the server down.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 /** Sends raw bytes to a fresh connection and returns everything until the server closes (or 500 ms). */
 async function rawExchange(port: number, data: string | Uint8Array, ms = 500): Promise<string> {

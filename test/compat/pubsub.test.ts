@@ -2,19 +2,14 @@
 // subscribed-mode restrictions, RESP3 push messages (and normal commands while subscribed),
 // delivery across several clients, patterns, shard channels, PUBSUB introspection, and the
 // output buffer limit that cuts off a subscriber that does not read.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { connect as netConnect, type Socket } from "node:net";
-import { Differ } from "../helpers/diff.ts";
+import { useDiffer } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { sameScenario, prng, type Step } from "../helpers/multi.ts";
+import { sameScenario, type Step } from "../helpers/multi.ts";
+import { prng } from "../helpers/random.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 describe("subscribing", () => {
   test("confirmations and counts for channels, patterns and shard channels", async () => {

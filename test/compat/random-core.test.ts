@@ -1,15 +1,9 @@
 // Randomized differential run over the core commands (keys, strings, expiry, databases):
 // the same seeded sequence goes to AiKv and redis-server, replies must match byte for byte.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Differ, show, type Cmd } from "../helpers/diff.ts";
+import { expect, test } from "bun:test";
+import { useDiffer, show, type Cmd } from "../helpers/diff.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

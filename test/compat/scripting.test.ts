@@ -4,18 +4,14 @@
 // rollback of failed scripts and the time limit.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { HANDLERS } from "../../src/commands/index.ts";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { prng, sameScenario, type Step } from "../helpers/multi.ts";
+import { sameScenario, type Step } from "../helpers/multi.ts";
 import { startAikv, type Running } from "../helpers/servers.ts";
+import { prng } from "../helpers/random.ts";
+import { recordingServer, aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 /** True once AiKv serves all the commands (families land at different times). */
 const serves = (...names: string[]) => names.every((n) => HANDLERS[n] !== undefined);
@@ -550,10 +546,6 @@ describe("scripts and the rest of the server", () => {
 
 describe("propagation", () => {
   test("a script propagates its writes (MULTI/EXEC when more than one), never itself", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const { startRedis } = await import("../helpers/servers.ts");
     const script: Cmd[] = [
       ["EVAL", "redis.call('set', 'a', '1') redis.call('incr', 'a') return redis.call('get', 'a')", "0"],
       ["EVAL", "return redis.call('get', 'a')", "0"],
@@ -565,41 +557,11 @@ describe("propagation", () => {
       ["SCRIPT", "LOAD", "return redis.call('incr', 'a')"],
       ["EVALSHA", "3c8fcbcc5bdd5bd1ac81b06a1d5d0e8ee4c0d1e9", "0"],
     ];
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" ")));
-    const c = srv.newClient();
-    for (const cmd of script) processCommand(c, Argv.of(cmd));
-
-    const master = d.redis;
-    const mc = await RespConn.connect(master.port);
-    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-    mc.close();
-    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    try {
-      const rep = await RespConn.connect(replica.port);
-      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
-      await rep.call("MONITOR");
-      const m = await RespConn.connect(master.port);
-      await m.call("FLUSHALL");
-      for (const cmd of script) await m.call(...cmd);
-      await m.call("SET", "__end", "1");
-      const theirs: string[] = [];
-      for (;;) {
-        const line = (await rep.read()).slice(1).trim();
-        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
-        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
-        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
-        theirs.push(args.join(" "));
-      }
-      m.close();
-      rep.close();
-      const norm = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()).replace(/ 1\d{12}$/, " <ms>"));
-      expect(norm(ours)).toEqual(norm(theirs));
-    } finally {
-      await replica.stop();
-    }
+    const join = (args: string[]) => args.join(" ");
+    const ours = (await aikvPropagation(script)).map(join);
+    const theirs = (await redisPropagation(d.redis, script)).map(join);
+    const norm = (xs: string[]) => upperCommands(xs).map((s) => s.replace(/ 1\d{12}$/, " <ms>"));
+    expect(norm(ours)).toEqual(norm(theirs));
   }, 30000);
 });
 
@@ -695,21 +657,14 @@ describe("rollback (AiKv)", () => {
   });
 
   test("nothing of a rolled-back script is propagated; lua-rollback no keeps Redis's behaviour", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" ")));
-    const c = srv.newClient();
-    processCommand(c, Argv.of(["EVAL", "redis.call('set', 'a', 1) redis.call('set', 'b', 2) error('no')", "0"]));
-    expect(ours).toEqual([]);
-    expect(srv.ks.dbs[0]!.size).toBe(0);
-    processCommand(c, Argv.of(["CONFIG", "SET", "lua-rollback", "no"]));
-    processCommand(c, Argv.of(["EVAL", "redis.call('set', 'a', 1) redis.call('set', 'b', 2) error('no')", "0"]));
-    expect(ours).toEqual(["MULTI", "set a 1", "set b 2", "EXEC"]);
-    expect(srv.ks.dbs[0]!.size).toBe(2);
+    const aikv = await recordingServer();
+    aikv.run(["EVAL", "redis.call('set', 'a', 1) redis.call('set', 'b', 2) error('no')", "0"]);
+    expect(aikv.lines()).toEqual([]);
+    expect(aikv.srv.ks.dbs[0]!.size).toBe(0);
+    aikv.run(["CONFIG", "SET", "lua-rollback", "no"]);
+    aikv.run(["EVAL", "redis.call('set', 'a', 1) redis.call('set', 'b', 2) error('no')", "0"]);
+    expect(aikv.lines()).toEqual(["MULTI", "set a 1", "set b 2", "EXEC"]);
+    expect(aikv.srv.ks.dbs[0]!.size).toBe(2);
   });
 
   test("with lua-rollback no, a failing script leaves the same state as on redis-server", async () => {

@@ -1,27 +1,11 @@
 // SORT / SORT_RO compared byte for byte with redis-server (RESP2 and RESP3), plus seeded
 // random sorts over lists, sorted sets and (once the type exists) sets and hashes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { prng } from "../helpers/random.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const d = useDiffer();
 
 /** Whether AiKv serves a command yet (hashes and sets come from another family). */
 async function aikvHas(cmd: string): Promise<boolean> {
@@ -183,7 +167,7 @@ describe("sort", () => {
 describe("randomized", () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     test(`seed ${seed}`, async () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
       const cmds: Cmd[] = [];
       const nums = () => pick(["1", "2", "10", "-3", "2.5", "0", "007", "1e2", "-0.5", "3", "3.0", "+4", "inf", "-inf"]);

@@ -5,18 +5,15 @@
 // timeouts, CLIENT UNBLOCK, MULTI); keyspace events and WATCH; propagation against a
 // redis-server replica; and seeded random sequences. Times (idle, delivery and seen times,
 // generated IDs) are the only values normalized.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
-import { prng } from "../helpers/multi.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { prng } from "../helpers/random.ts";
+import { sameEvents } from "../helpers/keyspace.ts";
+import { clientId, sameBlocking } from "../helpers/blocking.ts";
+import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 // ---- a small RESP reader/writer to normalize time-dependent values structurally ----
 
@@ -845,30 +842,6 @@ describe("generic commands on streams", () => {
 
 // ---- keyspace events and WATCH ----
 
-async function events(port: number, cmds: string[][]): Promise<string[]> {
-  const sub = await RespConn.connect(port);
-  const c = await RespConn.connect(port);
-  try {
-    await c.call("FLUSHALL");
-    await c.call("CONFIG", "SET", "notify-keyspace-events", "KEAn");
-    await sub.call("PSUBSCRIBE", "__key*__:*");
-    await sub.call("SUBSCRIBE", "end-of-test");
-    for (const cmd of cmds) await c.call(...cmd);
-    await c.call("PUBLISH", "end-of-test", "x");
-    const got: string[] = [];
-    for (;;) {
-      const m = await sub.read(3000);
-      if (m.includes("end-of-test")) break;
-      got.push(m);
-    }
-    await c.call("CONFIG", "SET", "notify-keyspace-events", "");
-    return got;
-  } finally {
-    sub.close();
-    c.close();
-  }
-}
-
 describe("keyspace events and WATCH", () => {
   test("events of every stream command (and none for no-ops)", async () => {
     const cmds = [
@@ -881,9 +854,7 @@ describe("keyspace events and WATCH", () => {
       ["XGROUP", "DELCONSUMER", "s", "g", "c"], ["XGROUP", "DELCONSUMER", "s", "g", "nobody"], ["XGROUP", "DESTROY", "s", "g"],
       ["XGROUP", "DESTROY", "s", "g"], ["XSETID", "s", "9-9"], ["XDEL", "s", "5-1"], ["EXISTS", "s"], ["DEL", "s"],
     ];
-    const [a, r] = await Promise.all([events(d.aikv.port, cmds), events(d.redis.port, cmds)]);
-    expect(a).toEqual(r);
-    expect(a.length).toBeGreaterThan(20);
+    expect((await sameEvents(d, "KEAn", cmds)).length).toBeGreaterThan(20);
   });
 
   test("which commands touch WATCHed keys", async () => {
@@ -919,71 +890,9 @@ describe("keyspace events and WATCH", () => {
 
 // ---- blocking ----
 
-interface Ctx {
-  open(proto?: 2 | 3): Promise<RespConn>;
-  ctl: RespConn;
-  log(label: string, v: string): void;
-  blocked(n: number): Promise<void>;
-  read(label: string, c: RespConn): Promise<void>;
-  silent(label: string, c: RespConn, ms?: number): Promise<void>;
-}
-
-async function scenario(port: number, fn: (x: Ctx) => Promise<void>): Promise<string[]> {
-  const out: string[] = [];
-  const conns: RespConn[] = [];
-  const ctl = await RespConn.connect(port);
-  conns.push(ctl);
-  await ctl.call("FLUSHALL");
-  const ctx: Ctx = {
-    async open(proto = 2) {
-      const c = await RespConn.connect(port);
-      conns.push(c);
-      if (proto === 3) await c.call("HELLO", "3");
-      return c;
-    },
-    ctl,
-    log(label, v) {
-      out.push(`${label}: ${JSON.stringify(v)}`);
-    },
-    async blocked(n) {
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        const list = await ctl.call("CLIENT", "LIST");
-        const got = (list.match(/flags=b/g) ?? []).length;
-        if (got === n) return;
-        if (Date.now() > deadline) throw new Error(`expected ${n} blocked clients, have ${got}`);
-        await Bun.sleep(5);
-      }
-    },
-    async read(label, c) {
-      ctx.log(label, await c.read(3000));
-    },
-    async silent(label, c, ms = 60) {
-      ctx.log(label, (await c.silent(ms)) ? "(silent)" : "(got data)");
-    },
-  };
-  try {
-    await fn(ctx);
-  } finally {
-    for (const c of conns) c.close();
-  }
-  return out;
-}
-
-async function sameBlocking(fn: (x: Ctx) => Promise<void>): Promise<string[]> {
-  const a = await scenario(d.aikv.port, fn);
-  const r = await scenario(d.redis.port, fn);
-  expect(a).toEqual(r);
-  return a;
-}
-
-async function clientId(c: RespConn): Promise<string> {
-  return (await c.call("CLIENT", "ID")).slice(1, -2);
-}
-
 describe("blocking XREAD / XREADGROUP", () => {
   test("XREAD: several clients and keys, $ resolved at block time, FIFO, COUNT", async () => {
-    const log = await sameBlocking(async (x) => {
+    const log = await sameBlocking(d, async (x) => {
       await x.ctl.call("XADD", "s", "1-1", "f", "v");
       const a = await x.open();
       const b = await x.open(3);
@@ -1011,7 +920,7 @@ describe("blocking XREAD / XREADGROUP", () => {
   });
 
   test("XREAD waits past tombstones and ignores other types and deletions", async () => {
-    await sameBlocking(async (x) => {
+    await sameBlocking(d, async (x) => {
       await x.ctl.call("XADD", "s", "1-1", "f", "v");
       await x.ctl.call("XADD", "s", "2-1", "f", "v");
       await x.ctl.call("XDEL", "s", "2-1");
@@ -1036,7 +945,7 @@ describe("blocking XREAD / XREADGROUP", () => {
   });
 
   test("XREADGROUP: FIFO across consumers, COUNT, NOACK, group state", async () => {
-    await sameBlocking(async (x) => {
+    await sameBlocking(d, async (x) => {
       await x.ctl.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
       const a = await x.open();
       const b = await x.open(3);
@@ -1077,7 +986,7 @@ describe("blocking XREAD / XREADGROUP", () => {
       [["UNLINK", "s"]],
       [["XGROUP", "SETID", "s", "g", "0"]],
     ]) {
-      await sameBlocking(async (x) => {
+      await sameBlocking(d, async (x) => {
         await x.ctl.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
         const a = await x.open();
         const b = await x.open(3);
@@ -1096,7 +1005,7 @@ describe("blocking XREAD / XREADGROUP", () => {
   });
 
   test("XREADGROUP on an expiring stream is unblocked by active expiry", async () => {
-    await sameBlocking(async (x) => {
+    await sameBlocking(d, async (x) => {
       await x.ctl.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
       await x.ctl.call("PEXPIRE", "s", "50");
       const a = await x.open();
@@ -1106,7 +1015,7 @@ describe("blocking XREAD / XREADGROUP", () => {
   });
 
   test("timeouts, CLIENT UNBLOCK, disconnects, pipelining behind a block", async () => {
-    await sameBlocking(async (x) => {
+    await sameBlocking(d, async (x) => {
       await x.ctl.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
       const a = await x.open();
       const b = await x.open(3);
@@ -1141,10 +1050,6 @@ describe("blocking XREAD / XREADGROUP", () => {
 
 describe("propagation", () => {
   test("effects match a redis-server replica's stream", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const { startRedis } = await import("../helpers/servers.ts");
 
     // "@" runs the command on a second client that blocks; the next command serves it.
     const script: string[][] = [
@@ -1186,64 +1091,10 @@ describe("propagation", () => {
     ];
     const norm = (line: string) => line.replace(/TIME \d+/g, "TIME <t>");
 
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(norm(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" "))));
-    const c = srv.newClient();
-    const b = srv.newClient();
-    for (const cmd of script) {
-      if (cmd[0] === "@") processCommand(b, Argv.of(cmd.slice(1)));
-      else processCommand(c, Argv.of(cmd));
-    }
-
-    const master = d.redis;
-    const mc = await RespConn.connect(master.port);
-    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-    mc.close();
-    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    try {
-      const rep = await RespConn.connect(replica.port);
-      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
-      await rep.call("MONITOR");
-      const m = await RespConn.connect(master.port);
-      const mb = await RespConn.connect(master.port);
-      await m.call("FLUSHALL");
-      let blocked = false;
-      let inMulti = false;
-      for (const cmd of script) {
-        if (cmd[0] === "@") {
-          mb.send(...cmd.slice(1));
-          while (!(await m.call("CLIENT", "LIST")).includes("flags=b")) await Bun.sleep(5);
-          blocked = true;
-          continue;
-        }
-        await m.call(...cmd);
-        if (cmd[0] === "MULTI") inMulti = true;
-        if (cmd[0] === "EXEC") inMulti = false;
-        if (blocked && !inMulti) {
-          await mb.read();
-          blocked = false;
-        }
-      }
-      await m.call("SET", "__end", "1");
-      const theirs: string[] = [];
-      for (;;) {
-        const line = (await rep.read()).slice(1).trim();
-        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
-        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
-        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
-        theirs.push(norm(args.join(" ")));
-      }
-      m.close();
-      mb.close();
-      rep.close();
-      const upper = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
-      expect(upper(ours)).toEqual(upper(theirs));
-      expect(ours.length).toBeGreaterThan(40);
-    } finally {
-      await replica.stop();
-    }
+    const ours = (await aikvPropagation(script)).map((args) => norm(args.join(" ")));
+    const theirs = (await redisPropagation(d.redis, script)).map((args) => norm(args.join(" ")));
+    expect(upperCommands(ours)).toEqual(upperCommands(theirs));
+    expect(ours.length).toBeGreaterThan(40);
   }, 30000);
 });
 

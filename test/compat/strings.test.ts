@@ -1,16 +1,18 @@
 // String commands compared byte for byte with redis-server (RESP2 and RESP3): every option,
 // error path and encoding transition, keyspace events and hit/miss counters, and a seeded
 // random sequence over the whole family.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { prng } from "../helpers/random.ts";
+import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
+import { sameEvents, sameHitsAndMisses } from "../helpers/keyspace.ts";
 
-let d: Differ;
+const d = useDiffer();
 /** A command template that creates a non-string key on both servers (null: none exists yet). */
 let makeOther: ((key: string) => string) | null = null;
 
 beforeAll(async () => {
-  d = await Differ.start();
   const c = await RespConn.connect(d.aikv.port);
   for (const [cmd, tpl] of [
     ["LPUSH", (k: string) => `LPUSH ${k} x`],
@@ -27,9 +29,6 @@ beforeAll(async () => {
     }
   }
   c.close();
-});
-afterAll(async () => {
-  await d.stop();
 });
 
 /** Replaces {OTHER k} with the command that makes k a non-string key. */
@@ -559,7 +558,7 @@ describe("LCS", () => {
   });
 
   test("random strings", async () => {
-    const r = rng(99);
+    const r = prng(99);
     const cmds: Cmd[] = [];
     for (let i = 0; i < 40; i++) {
       const alpha = "abcd".slice(0, 2 + Math.floor(r() * 3));
@@ -588,18 +587,7 @@ describe("keyspace stats and events", () => {
       ["APPEND", "a", "x"], ["SETRANGE", "a", "0", "y"], ["INCRBYFLOAT", "f", "1"], ["LCS", "a", "f"], ["LCS", "a", "nope"],
       ["SETNX", "a", "1"], ["MSETNX", "a", "1"],
     ];
-    for (const proto of [2, 3] as const) {
-      const [a, r] = await d.pair(proto);
-      for (const c of [a, r]) {
-        await c.call("FLUSHALL");
-        await c.call("CONFIG", "RESETSTAT");
-        for (const cmd of script) await c.call(...cmd);
-      }
-      const stats = async (c: RespConn) => (await c.call("INFO", "stats")).split("\r\n").filter((l) => /^keyspace_(hits|misses):/.test(l));
-      expect(await stats(a)).toEqual(await stats(r));
-      a.close();
-      r.close();
-    }
+    await sameHitsAndMisses(d, script, [2, 3]);
   });
 
   test("keyspace notifications", async () => {
@@ -614,44 +602,13 @@ describe("keyspace stats and events", () => {
       ["GETEX", "a", "PERSIST"], ["GETEX", "a", "EXAT", "1"], ["APPEND", "h", "x"], ["APPEND", "h", ""], ["INCR", "i"], ["DECRBY", "i", "5"],
       ["INCRBYFLOAT", "i", "1.5"], ["SETRANGE", "j", "3", "x"], ["SETRANGE", "j", "3", ""], ["INCR", "h"],
     ];
-    const collect = async (port: number): Promise<string[]> => {
-      const sub = await RespConn.connect(port);
-      const c = await RespConn.connect(port);
-      await c.call("FLUSHALL");
-      await c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
-      await sub.call("PSUBSCRIBE", "__key*__:*");
-      for (const cmd of script) await c.call(...cmd);
-      await c.call("CONFIG", "SET", "notify-keyspace-events", "");
-      await c.call("PUBLISH", "__keyevent@0__:end", "x");
-      const out: string[] = [];
-      for (;;) {
-        const m = await sub.read();
-        out.push(m);
-        if (m.includes("__keyevent@0__:end")) break;
-      }
-      sub.close();
-      c.close();
-      return out;
-    };
-    expect(await collect(d.aikv.port)).toEqual(await collect(d.redis.port));
+    await sameEvents(d, "KEA", script);
   });
 });
 
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test("random sequences over the string family", async () => {
   for (const seed of [1, 2, 3]) {
-    const r = rng(seed);
+    const r = prng(seed);
     const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
     const keys = ["a", "b", "c", "n", "f"];
     const vals = () =>
@@ -695,12 +652,6 @@ test("random sequences over the string family", async () => {
  */
 describe("propagation", () => {
   test("effects match a redis-server replica's stream", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const { CF } = await import("../../src/server/client.ts");
-    const { startRedis } = await import("../helpers/servers.ts");
-
     const script: Cmd[] = [
       ["SET", "k", "v", "EX", "100"], ["SET", "k", "v", "PX", "100000", "NX"], ["SET", "k", "v2", "XX", "GET", "KEEPTTL"],
       ["SET", "k", "v3", "GET"], ["SET", "k", "v4", "GET", "EXAT", "99999999999"], ["SET", "k", "v5", "get", "Get"],
@@ -716,47 +667,9 @@ describe("propagation", () => {
     ];
     const norm = (args: string[]) => args.map((x) => (/^1\d{12}$/.test(x) ? "<now-ms>" : x)).join(" ");
 
-    // AiKv, in-process
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(norm(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))))));
-    const c = srv.newClient();
-    c.flags |= CF.FAKE;
-    for (const cmd of script) processCommand(c, Argv.of(cmd));
-
-    // redis-server master + replica
-    const master = d.redis;
-    const mc = await RespConn.connect(master.port);
-    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-    mc.close();
-    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    try {
-      const rep = await RespConn.connect(replica.port);
-      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
-      await rep.call("MONITOR");
-      const m = await RespConn.connect(master.port);
-      await m.call("FLUSHALL");
-      for (const cmd of script) await m.call(...cmd);
-      await m.call("PING", "end-marker");
-      await m.call("SET", "__end", "1");
-      const theirs: string[] = [];
-      for (;;) {
-        const line = (await rep.read()).slice(1).trim();
-        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
-        if (args[0] === "SET" || args[0] === "set") {
-          if (args[1] === "__end") break;
-        }
-        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
-        theirs.push(norm(args.map((x) => x)));
-      }
-      m.close();
-      rep.close();
-      const lower = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
-      expect(lower(ours)).toEqual(lower(theirs));
-      expect(ours.length).toBeGreaterThan(25);
-    } finally {
-      await replica.stop();
-    }
+    const ours = (await aikvPropagation(script, { fake: true })).map(norm);
+    const theirs = (await redisPropagation(d.redis, script)).map(norm);
+    expect(upperCommands(ours)).toEqual(upperCommands(theirs));
+    expect(ours.length).toBeGreaterThan(25);
   }, 30000);
 });

@@ -1,17 +1,13 @@
 // MULTI/EXEC/DISCARD/WATCH/UNWATCH compared with redis-server byte for byte (RESP2 and RESP3),
 // including several clients, WATCH with expiry / FLUSH* / SWAPDB, and a randomized sequence.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { prng, sameScenario, type Step } from "../helpers/multi.ts";
+import { sameScenario, type Step } from "../helpers/multi.ts";
+import { prng } from "../helpers/random.ts";
+import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
+const d = useDiffer();
 
 describe("MULTI/EXEC basics", () => {
   test("queueing, replies, nesting and misuse errors", async () => {
@@ -373,10 +369,6 @@ describe("randomized", () => {
 
 describe("propagation", () => {
   test("EXEC propagates its writes wrapped in MULTI/EXEC, like a redis-server replica sees them", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const { startRedis } = await import("../helpers/servers.ts");
     const script: Cmd[] = [
       ["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["GET", "a"], ["EXEC"],
       ["MULTI"], ["GET", "a"], ["EXEC"],
@@ -384,40 +376,10 @@ describe("propagation", () => {
       ["MULTI"], ["INCR", "x"], ["LPUSH", "x", "y"], ["SET", "c", "1", "EX", "100"], ["EXEC"],
       ["MULTI"], ["SET", "d", "1"], ["NOSUCH"], ["EXEC"],
     ];
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" ")));
-    const c = srv.newClient();
-    for (const cmd of script) processCommand(c, Argv.of(cmd));
-
-    const master = d.redis;
-    const mc = await RespConn.connect(master.port);
-    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-    mc.close();
-    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    try {
-      const rep = await RespConn.connect(replica.port);
-      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
-      await rep.call("MONITOR");
-      const m = await RespConn.connect(master.port);
-      await m.call("FLUSHALL");
-      for (const cmd of script) await m.call(...cmd);
-      await m.call("SET", "__end", "1");
-      const theirs: string[] = [];
-      for (;;) {
-        const line = (await rep.read()).slice(1).trim();
-        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
-        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
-        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
-        theirs.push(args.join(" "));
-      }
-      m.close();
-      rep.close();
-      const norm = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()).replace(/ 1\d{12}$/, " <ms>"));
-      expect(norm(ours)).toEqual(norm(theirs));
-    } finally {
-      await replica.stop();
-    }
+    const join = (args: string[]) => args.join(" ");
+    const ours = (await aikvPropagation(script)).map(join);
+    const theirs = (await redisPropagation(d.redis, script)).map(join);
+    const norm = (xs: string[]) => upperCommands(xs).map((s) => s.replace(/ 1\d{12}$/, " <ms>"));
+    expect(norm(ours)).toEqual(norm(theirs));
   }, 30000);
 });

@@ -1,28 +1,12 @@
 // Sorted set commands, compared byte for byte with redis-server (RESP2 and RESP3), plus
 // seeded random sequences and property checks for the random commands.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Differ, type Cmd } from "../helpers/diff.ts";
+import { describe, expect, test } from "bun:test";
+import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
+import { prng } from "../helpers/random.ts";
+import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
 
-let d: Differ;
-beforeAll(async () => {
-  d = await Differ.start();
-});
-afterAll(async () => {
-  await d.stop();
-});
-
-/** Mulberry32: a small seeded PRNG. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const d = useDiffer();
 
 describe("zadd / zincrby / zrem / point reads", () => {
   test("options, errors, scores", async () => {
@@ -837,7 +821,7 @@ function genCommand(r: () => number): Cmd {
 describe("randomized sequences", () => {
   for (const [seed, entries] of [[11, 128], [12, 4], [13, 2], [14, 128], [15, 6], [16, 0], [17, 3], [18, 128]] as const) {
     test(`seed ${seed} (zset-max-listpack-entries ${entries})`, async () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const cmds: Cmd[] = [["CONFIG", "SET", "zset-max-listpack-entries", String(entries)]];
       for (let i = 0; i < 400; i++) cmds.push(genCommand(r));
       cmds.push(["CONFIG", "SET", "zset-max-listpack-entries", "128"]);
@@ -850,7 +834,7 @@ describe("randomized sequences", () => {
 describe("lex ranges with mixed scores (listpack-encoded sets scan like Redis's listpack)", () => {
   for (const seed of [31, 32, 33]) {
     test(`seed ${seed}`, async () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
       const cmds: Cmd[] = [];
       for (let i = 0; i < 300; i++) {
@@ -873,7 +857,7 @@ describe("lex ranges with mixed scores (listpack-encoded sets scan like Redis's 
 
 describe("big sets", () => {
   test("random ops on a multi-level index", async () => {
-    const r = rng(99);
+    const r = prng(99);
     const cmds: Cmd[] = [];
     const add: string[] = ["ZADD", "big"];
     for (let i = 0; i < 5000; i++) add.push(String(Math.floor(r() * 2000) / 8), `m${i}`);
@@ -903,7 +887,7 @@ describe("big sets", () => {
   });
 
   test("lex ranges over a multi-level index", async () => {
-    const r = rng(98);
+    const r = prng(98);
     const word = () => {
       let w = "";
       const n = 1 + Math.floor(r() * 4);
@@ -1040,10 +1024,6 @@ describe("blocking pops", () => {
  */
 describe("propagation", () => {
   test("effects match a redis-server replica's stream", async () => {
-    const { Server } = await import("../../src/server/context.ts");
-    const { processCommand } = await import("../../src/server/dispatch.ts");
-    const { Argv } = await import("../../src/resp/argv.ts");
-    const { startRedis } = await import("../helpers/servers.ts");
 
     // "@" runs the command on a second client that blocks; the next command serves it.
     const script: string[][] = [
@@ -1064,61 +1044,11 @@ describe("propagation", () => {
       ["RPUSH", "list", "3", "1", "2"], ["SORT", "list", "STORE", "sorted"], ["SORT", "list"], ["SORT", "nokey", "STORE", "sorted"],
     ];
 
-    const srv = new Server();
-    srv.init();
-    const ours: string[] = [];
-    srv.hooks.propagate.push((_db, args) => ours.push(args.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("latin1"))).join(" ")));
-    const c = srv.newClient();
-    const b = srv.newClient();
-    for (const cmd of script) {
-      if (cmd[0] === "@") processCommand(b, Argv.of(cmd.slice(1)));
-      else processCommand(c, Argv.of(cmd));
-    }
-
-    const master = d.redis;
-    const mc = await RespConn.connect(master.port);
-    await mc.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-    mc.close();
-    const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    try {
-      const rep = await RespConn.connect(replica.port);
-      for (let i = 0; i < 200 && !(await rep.call("INFO", "replication")).includes("master_link_status:up"); i++) await Bun.sleep(50);
-      await rep.call("MONITOR");
-      const m = await RespConn.connect(master.port);
-      const mb = await RespConn.connect(master.port);
-      await m.call("FLUSHALL");
-      let blocked = false;
-      for (const cmd of script) {
-        if (cmd[0] === "@") {
-          mb.send(...cmd.slice(1));
-          while (!(await m.call("CLIENT", "LIST")).includes("flags=b")) await Bun.sleep(5);
-          blocked = true;
-          continue;
-        }
-        await m.call(...cmd);
-        if (blocked) {
-          await mb.read();
-          blocked = false;
-        }
-      }
-      await m.call("SET", "__end", "1");
-      const theirs: string[] = [];
-      for (;;) {
-        const line = (await rep.read()).slice(1).trim();
-        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
-        if (/^set$/i.test(args[0] ?? "") && args[1] === "__end") break;
-        if (/^(select|ping|flushall)$/i.test(args[0] ?? "")) continue;
-        theirs.push(args.join(" "));
-      }
-      m.close();
-      mb.close();
-      rep.close();
-      const upper = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
-      expect(upper(ours)).toEqual(upper(theirs));
-      expect(ours.length).toBeGreaterThan(30);
-    } finally {
-      await replica.stop();
-    }
+    const join = (args: string[]) => args.join(" ");
+    const ours = (await aikvPropagation(script)).map(join);
+    const theirs = (await redisPropagation(d.redis, script)).map(join);
+    expect(upperCommands(ours)).toEqual(upperCommands(theirs));
+    expect(ours.length).toBeGreaterThan(30);
   }, 30000);
 });
 

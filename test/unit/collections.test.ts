@@ -6,17 +6,7 @@ import { ListObj } from "../../src/store/types/list.ts";
 import { SetObj, isIntMember } from "../../src/store/types/set.ts";
 import { HashObj } from "../../src/store/types/hash.ts";
 import type { EncodingLimits } from "../../src/store/value.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers/random.ts";
 
 const LIM: EncodingLimits = {
   hashMaxListpackEntries: 512,
@@ -40,7 +30,7 @@ function listArray(l: ListObj): string[] {
 describe("ListObj", () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     test(`random operations vs an array, seed ${seed}`, () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const l = new ListObj();
       const m: string[] = [];
       let counter = 0;
@@ -181,7 +171,7 @@ describe("SetObj", () => {
 
   for (const seed of [7, 8, 9]) {
     test(`random operations vs a Set, seed ${seed}`, () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const lim = { ...LIM, setMaxIntsetEntries: 40 };
       const s = new SetObj();
       const m = new Set<string>();
@@ -242,7 +232,7 @@ describe("HashObj", () => {
   });
 
   test("random access index stays consistent through deletes", () => {
-    const r = rng(42);
+    const r = prng(42);
     const h = new HashObj();
     const m = new Map<string, string>();
     for (let step = 0; step < 20000; step++) {

@@ -5,6 +5,7 @@ import { RespConn } from "../helpers/resp.ts";
 import { startRedis, type Running } from "../helpers/servers.ts";
 import { formatLongDouble, incrByFloatString, parseLongDouble } from "../../src/util/longdouble.ts";
 import { ReplyError } from "../../src/errors.ts";
+import { prng } from "../helpers/random.ts";
 
 let redis: Running;
 let conn: RespConn;
@@ -16,18 +17,6 @@ afterAll(async () => {
   conn.close();
   await redis.stop();
 });
-
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What our emulation answers, as the RESP reply INCRBYFLOAT would give. */
 function ours(cur: string, incr: string): string {
@@ -83,14 +72,14 @@ function randomDecimal(r: () => number): string {
 }
 
 test("random decimal operands", async () => {
-  const r = rng(12345);
+  const r = prng(12345);
   const pairs: [string, string][] = [];
   for (let i = 0; i < 4000; i++) pairs.push([randomDecimal(r), randomDecimal(r)]);
   await compare(pairs);
 });
 
 test("operands of very different magnitudes and near-cancellation", async () => {
-  const r = rng(777);
+  const r = prng(777);
   const pairs: [string, string][] = [];
   for (let i = 0; i < 1500; i++) {
     const a = randomDecimal(r);
@@ -124,7 +113,7 @@ test("edge cases: integers, limits, denormals, infinities, hex, malformed", asyn
 });
 
 test("repeated accumulation matches", async () => {
-  const r = rng(4242);
+  const r = prng(4242);
   // Chains: each result feeds the next increment, like a counter.
   const seqs: string[][] = [];
   for (let s = 0; s < 30; s++) {

@@ -11,7 +11,7 @@ import { LpBuilder } from "../../src/rdb/listpack.ts";
 import { dumpPayload, restorePayload, sealPayload } from "../../src/rdb/dump.ts";
 import { RdbFormatError } from "../../src/rdb/reader.ts";
 import { DEFAULT_OPTIONS, RdbWriter } from "../../src/rdb/writer.ts";
-import { prng } from "../helpers/multi.ts";
+import { prng } from "../helpers/random.ts";
 
 const big = (id: SID) => (id.msBig() << 64n) | id.seqBig();
 const fromBig = (v: bigint) => SID.fromBig(v >> 64n, v & ((1n << 64n) - 1n));

@@ -1,17 +1,7 @@
 // The sorted-set B+tree against a naive sorted array, with a seeded PRNG.
 import { describe, expect, test } from "bun:test";
 import { Q, ZTree } from "../../src/store/types/ztree.ts";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers/random.ts";
 
 const cmp = (a: [number, string], b: [number, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
@@ -24,7 +14,7 @@ function collect(t: ZTree): [number, string][] {
 describe("ztree", () => {
   for (const seed of [1, 2, 3, 4]) {
     test(`random ops seed ${seed}`, () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const t = new ZTree();
       const model = new Map<string, number>();
       const N = seed === 4 ? 20000 : 3000;
@@ -98,7 +88,7 @@ describe("ztree", () => {
 });
 
 test("deep tree grows and shrinks", () => {
-  const r = rng(9);
+  const r = prng(9);
   const t = new ZTree();
   const keys: [number, string][] = [];
   for (let i = 0; i < 200000; i++) {
