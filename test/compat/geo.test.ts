@@ -1,8 +1,9 @@
 // Geo commands compared byte for byte with redis-server (RESP2 and RESP3): written cases and
 // seeded random points and searches (poles, the antimeridian, every unit and option).
-import { describe, expect, test } from "bun:test";
-import { useDiffer, type Cmd } from "../helpers/diff.ts";
+import { describe, test } from "bun:test";
+import { parseScript, useDiffer, type Cmd } from "../helpers/diff.ts";
 import { prng } from "../helpers/random.ts";
+import { sameEvents } from "../helpers/keyspace.ts";
 
 const d = useDiffer();
 
@@ -224,8 +225,6 @@ describe("stores, encodings, events", () => {
   });
 
   test("keyspace events", async () => {
-    const { RespConn } = await import("../helpers/resp.ts");
-    const { parseScript } = await import("../helpers/diff.ts");
     const script = `
       GEOADD g 13.361389 38.115556 "Palermo" 15.087269 37.502669 "Catania"
       GEOADD g NX 1 1 Palermo
@@ -235,24 +234,6 @@ describe("stores, encodings, events", () => {
       GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 m
       GEOSEARCHSTORE d nokey FROMLONLAT 0 0 BYRADIUS 1 m
     `;
-    const collect = async (port: number) => {
-      const sub = await RespConn.connect(port);
-      const cmd = await RespConn.connect(port);
-      await cmd.call("FLUSHALL");
-      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
-      await sub.call("PSUBSCRIBE", "__key*__:*");
-      for (const c of parseScript(script)) await cmd.call(...c);
-      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "");
-      const msgs: string[] = [];
-      for (;;) {
-        if (await sub.silent(150)) break;
-        msgs.push(await sub.read());
-      }
-      sub.close();
-      cmd.close();
-      return msgs;
-    };
-    const [a, r] = await Promise.all([collect(d.aikv.port), collect(d.redis.port)]);
-    expect(a).toEqual(r);
+    await sameEvents(d, "KEA", parseScript(script));
   });
 });

@@ -1,9 +1,10 @@
 // SORT / SORT_RO compared byte for byte with redis-server (RESP2 and RESP3), plus seeded
 // random sorts over lists, sorted sets and (once the type exists) sets and hashes.
-import { describe, expect, test } from "bun:test";
-import { useDiffer, type Cmd } from "../helpers/diff.ts";
+import { describe, test } from "bun:test";
+import { parseScript, useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { prng } from "../helpers/random.ts";
+import { sameEvents } from "../helpers/keyspace.ts";
 
 const d = useDiffer();
 
@@ -200,7 +201,6 @@ describe("randomized", () => {
 
 describe("events", () => {
   test("sortstore and del", async () => {
-    const { parseScript } = await import("../helpers/diff.ts");
     const script = `
       RPUSH l 3 1 2
       SORT l STORE s
@@ -208,24 +208,6 @@ describe("events", () => {
       SORT nokey STORE s
       SORT l BY nosort STORE s2
     `;
-    const collect = async (port: number) => {
-      const sub = await RespConn.connect(port);
-      const cmd = await RespConn.connect(port);
-      await cmd.call("FLUSHALL");
-      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
-      await sub.call("PSUBSCRIBE", "__key*__:*");
-      for (const c of parseScript(script)) await cmd.call(...c);
-      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "");
-      const msgs: string[] = [];
-      for (;;) {
-        if (await sub.silent(150)) break;
-        msgs.push(await sub.read());
-      }
-      sub.close();
-      cmd.close();
-      return msgs;
-    };
-    const [a, r] = await Promise.all([collect(d.aikv.port), collect(d.redis.port)]);
-    expect(a).toEqual(r);
+    await sameEvents(d, "KEA", parseScript(script));
   });
 });

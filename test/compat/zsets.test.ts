@@ -1,10 +1,11 @@
 // Sorted set commands, compared byte for byte with redis-server (RESP2 and RESP3), plus
 // seeded random sequences and property checks for the random commands.
 import { describe, expect, test } from "bun:test";
-import { useDiffer, type Cmd } from "../helpers/diff.ts";
+import { parseScript, useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { prng } from "../helpers/random.ts";
 import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
+import { sameEvents } from "../helpers/keyspace.ts";
 
 const d = useDiffer();
 
@@ -692,26 +693,7 @@ describe("keyspace events", () => {
       ZRANGESTORE rs z 5 6
       ZREM z a b c
     `;
-    const collect = async (port: number) => {
-      const sub = await RespConn.connect(port);
-      const cmd = await RespConn.connect(port);
-      await cmd.call("FLUSHALL");
-      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
-      await sub.call("PSUBSCRIBE", "__key*__:*");
-      const { parseScript } = await import("../helpers/diff.ts");
-      for (const c of parseScript(script)) await cmd.call(...c);
-      await cmd.call("CONFIG", "SET", "notify-keyspace-events", "");
-      const msgs: string[] = [];
-      for (;;) {
-        if (await sub.silent(150)) break;
-        msgs.push(await sub.read());
-      }
-      sub.close();
-      cmd.close();
-      return msgs;
-    };
-    const [a, r] = await Promise.all([collect(d.aikv.port), collect(d.redis.port)]);
-    expect(a).toEqual(r);
+    await sameEvents(d, "KEA", parseScript(script));
   });
 });
 
@@ -1054,7 +1036,6 @@ describe("propagation", () => {
 
 describe("keyspace hit/miss accounting", () => {
   test("each command counts hits and misses like redis-server (zsets, geo, HLL, SORT)", async () => {
-    const { parseScript } = await import("../helpers/diff.ts");
     const script = `
       ZADD z 1 a 2 b
       ZADD z 3 c
