@@ -9,7 +9,7 @@ import { RespConn } from "../helpers/resp.ts";
 import { sameScenario, type Step } from "../helpers/multi.ts";
 import { startAikv, type Running } from "../helpers/servers.ts";
 import { prng } from "../helpers/random.ts";
-import { recordingServer, aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
+import { recordingServer, samePropagation } from "../helpers/replication.ts";
 
 const d = useDiffer();
 
@@ -557,11 +557,7 @@ describe("propagation", () => {
       ["SCRIPT", "LOAD", "return redis.call('incr', 'a')"],
       ["EVALSHA", "3c8fcbcc5bdd5bd1ac81b06a1d5d0e8ee4c0d1e9", "0"],
     ];
-    const join = (args: string[]) => args.join(" ");
-    const ours = (await aikvPropagation(script)).map(join);
-    const theirs = (await redisPropagation(d.redis, script)).map(join);
-    const norm = (xs: string[]) => upperCommands(xs).map((s) => s.replace(/ 1\d{12}$/, " <ms>"));
-    expect(norm(ours)).toEqual(norm(theirs));
+    await samePropagation(d, script, { line: (args) => args.join(" ").replace(/ 1\d{12}$/, " <ms>") });
   }, 30000);
 });
 

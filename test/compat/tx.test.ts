@@ -5,7 +5,7 @@ import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { sameScenario, type Step } from "../helpers/multi.ts";
 import { prng } from "../helpers/random.ts";
-import { aikvPropagation, redisPropagation, upperCommands } from "../helpers/replication.ts";
+import { samePropagation } from "../helpers/replication.ts";
 
 const d = useDiffer();
 
@@ -376,10 +376,6 @@ describe("propagation", () => {
       ["MULTI"], ["INCR", "x"], ["LPUSH", "x", "y"], ["SET", "c", "1", "EX", "100"], ["EXEC"],
       ["MULTI"], ["SET", "d", "1"], ["NOSUCH"], ["EXEC"],
     ];
-    const join = (args: string[]) => args.join(" ");
-    const ours = (await aikvPropagation(script)).map(join);
-    const theirs = (await redisPropagation(d.redis, script)).map(join);
-    const norm = (xs: string[]) => upperCommands(xs).map((s) => s.replace(/ 1\d{12}$/, " <ms>"));
-    expect(norm(ours)).toEqual(norm(theirs));
+    await samePropagation(d, script, { line: (args) => args.join(" ").replace(/ 1\d{12}$/, " <ms>") });
   }, 30000);
 });

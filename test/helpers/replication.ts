@@ -3,6 +3,7 @@
 // MONITOR on the replica). In a script, a command starting with "@" runs on a second client:
 // it blocks, and the next command outside a MULTI serves it.
 
+import { expect } from "bun:test";
 import { RespConn } from "./resp.ts";
 import { startRedis, type Running } from "./servers.ts";
 import type { Cmd } from "./diff.ts";
@@ -103,3 +104,20 @@ export async function redisPropagation(master: Running, script: Cmd[]): Promise<
 
 /** Upper-cases each line's command name (Redis propagates names as the client spelled them). */
 export const upperCommands = (xs: string[]) => xs.map((s) => s.replace(/^\S+/, (w) => w.toUpperCase()));
+
+/**
+ * Asserts AiKv propagates what a redis-server replica receives for the script, each command
+ * mapped by `line` (default: arguments joined by spaces) and compared with its name upper-cased.
+ * Returns AiKv's lines.
+ */
+export async function samePropagation(
+  d: { redis: Running },
+  script: Cmd[],
+  o: { line?: (args: string[]) => string; fake?: boolean } = {},
+): Promise<string[]> {
+  const line = o.line ?? ((args: string[]) => args.join(" "));
+  const ours = (await aikvPropagation(script, { fake: o.fake })).map(line);
+  const theirs = (await redisPropagation(d.redis, script)).map(line);
+  expect(upperCommands(ours)).toEqual(upperCommands(theirs));
+  return ours;
+}
