@@ -5,19 +5,10 @@ import { describe, expect, test } from "bun:test";
 import { ListObj } from "../../src/store/types/list.ts";
 import { SetObj, isIntMember } from "../../src/store/types/set.ts";
 import { HashObj } from "../../src/store/types/hash.ts";
-import type { EncodingLimits } from "../../src/store/value.ts";
 import { prng } from "../helpers/random.ts";
+import { DEFAULT_LIMITS } from "../helpers/limits.ts";
 
-const LIM: EncodingLimits = {
-  hashMaxListpackEntries: 512,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  setMaxListpackEntries: 128,
-  setMaxListpackValue: 64,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  listMaxListpackSize: -2,
-};
+const LIM = DEFAULT_LIMITS;
 
 function listArray(l: ListObj): string[] {
   const out: string[] = [];
