@@ -6,160 +6,19 @@
 // Also times the in-process types without the network. Prints ops/s and AiKv/redis ratios;
 // nothing is asserted. Options: --n 1000000 --ops 100000 --pipeline 500 --only list,hash,set
 
-import { parseArgs } from "node:util";
 import { startAikv, startRedis, type Running } from "../test/helpers/servers.ts";
 import { ListObj } from "../src/store/types/list.ts";
 import { HashObj } from "../src/store/types/hash.ts";
 import { SetObj } from "../src/store/types/set.ts";
-import type { EncodingLimits } from "../src/store/value.ts";
+import { Conn, DEFAULT_LIMITS, prng, sizeArgs } from "./lib.ts";
 
-const { values: opt } = parseArgs({
-  options: {
-    n: { type: "string", default: "1000000" },
-    ops: { type: "string", default: "100000" },
-    pipeline: { type: "string", default: "500" },
-    only: { type: "string", default: "list,hash,set" },
-  },
-});
-const N = Number(opt.n);
-const OPS = Number(opt.ops);
-const PIPE = Number(opt.pipeline);
+const { N, OPS, PIPE, opt } = sizeArgs({ n: "1000000", ops: "100000", pipeline: "500" }, { only: "list,hash,set" });
 const ONLY = new Set(opt.only!.split(","));
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function encode(args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
-}
-
-/** Counts complete top-level replies in a RESP byte stream. */
-class Replies {
-  private pending: number[] = [];
-  private skip = -1;
-  private partial = "";
-  count = 0;
-  errors: string[] = [];
-
-  feed(b: Uint8Array): void {
-    let i = 0;
-    while (i < b.length) {
-      if (this.skip >= 0) {
-        const n = Math.min(this.skip, b.length - i);
-        this.skip -= n;
-        i += n;
-        if (this.skip === 0) {
-          this.skip = -1;
-          this.done();
-        }
-        continue;
-      }
-      const nl = b.indexOf(10, i);
-      if (nl < 0) {
-        this.partial += Buffer.from(b.subarray(i)).toString("latin1");
-        return;
-      }
-      const line = this.partial + Buffer.from(b.subarray(i, nl)).toString("latin1");
-      this.partial = "";
-      i = nl + 1;
-      const t = line[0];
-      const n = parseInt(line.slice(1), 10);
-      if (t === "$" || t === "=") {
-        if (n < 0) this.done();
-        else this.skip = n + 2;
-      } else if (t === "*" || t === "~" || t === "%" || t === ">") {
-        const k = t === "%" ? n * 2 : n;
-        if (k <= 0) this.done();
-        else this.pending.push(k);
-      } else {
-        if (t === "-" && this.errors.length < 5) this.errors.push(line);
-        this.done();
-      }
-    }
-  }
-
-  private done(): void {
-    for (;;) {
-      if (this.pending.length === 0) {
-        this.count++;
-        return;
-      }
-      const top = this.pending.length - 1;
-      if (--this.pending[top]! > 0) return;
-      this.pending.pop();
-    }
-  }
-}
-
-class Conn {
-  private r = new Replies();
-  private wake: (() => void) | null = null;
-  private drained: (() => void) | null = null;
-  private constructor(private sock: import("bun").Socket<undefined>) {}
-
-  static async open(port: number): Promise<Conn> {
-    let c!: Conn;
-    const sock = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data(_s, d) {
-          c.r.feed(d);
-          c.wake?.();
-        },
-        drain() {
-          c.drained?.();
-        },
-      },
-    });
-    c = new Conn(sock);
-    return c;
-  }
-
-  /** Sends every command, `pipe` at a time, and waits for all replies. */
-  async run(cmds: Iterable<string[]>, pipe = PIPE): Promise<void> {
-    let batch = "";
-    let inBatch = 0;
-    for (const cmd of cmds) {
-      batch += encode(cmd);
-      if (++inBatch === pipe) {
-        await this.flush(batch, inBatch);
-        batch = "";
-        inBatch = 0;
-      }
-    }
-    if (inBatch) await this.flush(batch, inBatch);
-    if (this.r.errors.length) throw new Error(`errors: ${this.r.errors.join(" | ")}`);
-  }
-
-  private async flush(payload: string, n: number): Promise<void> {
-    const want = this.r.count + n;
-    // A socket write may take only part of a big payload: send the rest on "drain".
-    let buf = Buffer.from(payload, "latin1");
-    for (;;) {
-      const w = this.sock.write(buf);
-      if (w >= buf.length) break;
-      buf = buf.subarray(Math.max(0, w));
-      await new Promise<void>((res) => (this.drained = res));
-      this.drained = null;
-    }
-    while (this.r.count < want) await new Promise<void>((res) => (this.wake = res));
-    this.wake = null;
-  }
-
-  close(): void {
-    this.sock.end();
-  }
+/** Runs the commands pipelined on c; fails on the first error reply. */
+async function run(c: Conn, cmds: Iterable<string[]>): Promise<void> {
+  await c.run(cmds, PIPE);
+  if (c.replies.errorLines.length) throw new Error(`errors: ${c.replies.errorLines.join(" | ")}`);
 }
 
 interface Case {
@@ -176,7 +35,7 @@ function* range(n: number, f: (i: number) => string[]): Iterable<string[]> {
 
 function cases(): Case[] {
   const out: Case[] = [];
-  const r = rng(1);
+  const r = prng(1);
   const CH = 1000;
   // Baselines: per-command cost without collections.
   out.push({ name: "baseline PING", ops: () => range(OPS, () => ["PING"]), count: OPS });
@@ -221,9 +80,9 @@ function cases(): Case[] {
 }
 
 async function timeCase(c: Conn, k: Case): Promise<number> {
-  if (k.setup) await c.run(k.setup());
+  if (k.setup) await run(c, k.setup());
   const t0 = performance.now();
-  await c.run(k.ops());
+  await run(c, k.ops());
   return performance.now() - t0;
 }
 
@@ -232,10 +91,7 @@ function fmt(n: number): string {
 }
 
 function inProcess(): void {
-  const lim: EncodingLimits = {
-    hashMaxListpackEntries: 512, hashMaxListpackValue: 64, setMaxIntsetEntries: 512, setMaxListpackEntries: 128,
-    setMaxListpackValue: 64, zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64, listMaxListpackSize: -2,
-  };
+  const lim = DEFAULT_LIMITS;
   const rows: [string, number, number][] = [];
   const time = (name: string, n: number, f: () => void) => {
     const t0 = performance.now();
@@ -252,7 +108,7 @@ function inProcess(): void {
       l.popRight();
     }
   });
-  const r = rng(2);
+  const r = prng(2);
   time("list get(random) 10k", 10000, () => {
     for (let i = 0; i < 10000; i++) l.get(Math.floor(r() * N));
   });
@@ -297,7 +153,7 @@ async function main(): Promise<void> {
   try {
     for (const [label, srv] of servers) {
       const c = await Conn.open(srv.port);
-      await c.run([["FLUSHALL"]]);
+      await run(c, [["FLUSHALL"]]);
       const m = new Map<string, number>();
       for (const k of ks) {
         const ms = await timeCase(c, k);

@@ -58,12 +58,13 @@ const median = (xs: number[]) => {
 };
 const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 
-async function runSuite(label: string, a: Running, r: Running, extra: string[], n: string): Promise<Results> {
+/** `extra` goes to redis-benchmark; each run starts from an empty server unless `keepData`. */
+async function runSuite(label: string, a: Running, r: Running, extra: string[], n: string, keepData = false): Promise<Results> {
   const res: Results = new Map();
   for (let round = 0; round < ROUNDS; round++) {
     const order: [string, Running][] = round % 2 === 0 ? [["aikv", a], ["redis", r]] : [["redis", r], ["aikv", a]];
     for (const [who, srv] of order) {
-      cli(srv.port, "flushall");
+      if (!keepData) cli(srv.port, "flushall");
       const rows = benchmark(srv.port, ["-c", opt.clients!, "-n", n, "-t", TESTS.join(","), ...extra]);
       for (const [test, row] of rows) {
         if (!res.has(test)) res.set(test, { aikv: [], redis: [] });
@@ -134,18 +135,7 @@ async function main(): Promise<void> {
       cli(r.port, "flushall");
       loadKeys(a.port, 1_000_000);
       loadKeys(r.port, 1_000_000);
-      const res: Results = new Map();
-      for (let round = 0; round < ROUNDS; round++) {
-        const order: [string, Running][] = round % 2 === 0 ? [["aikv", a], ["redis", r]] : [["redis", r], ["aikv", a]];
-        for (const [who, srv] of order) {
-          const rows = benchmark(srv.port, ["-c", opt.clients!, "-n", opt.n16!, "-t", TESTS.join(","), "-P", "16", "-r", "1000000"]);
-          for (const [test, row] of rows) {
-            if (!res.has(test)) res.set(test, { aikv: [], redis: [] });
-            res.get(test)![who as "aikv" | "redis"].push(row);
-          }
-          process.stderr.write(`  large round ${round + 1}/${ROUNDS} ${who}\n`);
-        }
-      }
+      const res = await runSuite("large", a, r, ["-P", "16", "-r", "1000000"], opt.n16!, true);
       const large = table("Pipeline 16, random keys over 1M (-r 1000000), 1M keys loaded", res);
       report.push(large.md);
       summary.push(`large-keyspace P16 geomean ${large.gm.toFixed(3)}`);
