@@ -50,6 +50,14 @@ function intArg(a: Argv, i: number): number {
   return n;
 }
 
+/** FORMAT JSON|STRING (the input format, JSON either way) at argument i; returns the index of its value. */
+function formatArg(a: Argv, i: number, cmd: string): number {
+  if (i + 1 >= a.argc) fail(wrongArgs(cmd));
+  const f = a.str(++i);
+  if (f !== "JSON" && f !== "STRING") fail(JE.WRONG_FORMAT);
+  return i;
+}
+
 // ---- keys ----
 
 /** The document at key for a read command (counts hits/misses); WRONGTYPE for other types. */
@@ -112,6 +120,19 @@ function replyInts(out: Reply, res: (number | null)[]): void {
     if (r === null) out.nil();
     else out.int(r);
   }
+}
+
+/**
+ * The reply of a command that yields an integer per match (nil for a match of the wrong type):
+ * all of them for a JSONPath, the last one for a legacy path, whose error when no match has
+ * the right type names the path as `shown` and the type expected as `notA`.
+ */
+function replyPerMatch(out: Reply, p: Path, res: (number | null)[], notA: string, shown = p.fixed): void {
+  if (!p.legacy) return replyInts(out, res);
+  let last: number | null = null;
+  for (const r of res) if (r !== null) last = r;
+  if (last === null) fail(pathMissingOr(shown, notA));
+  out.int(last);
 }
 
 /** JSON.RESP's encoding of a value. */
@@ -498,11 +519,7 @@ function jsonGet(c: Client, a: Argv): void {
       W.value(v);
       return out.bulkBytes(W.bytes());
     }
-    return replyJsonArray(
-      out,
-      matches(p, root).map((m) => m.v),
-      fmt,
-    );
+    return replyJsonArray(out, matches(p, root).map((m) => m.v), fmt);
   }
   // Several paths: an object of path -> value (legacy) or path -> array of values.
   const entries: [string, JVal | JVal[]][] = [];
@@ -562,11 +579,8 @@ function jsonSet(c: Client, a: Argv): void {
   for (let i = 4; i < a.argc; i++) {
     if (a.is(i, "nx") && mode === "") mode = "nx";
     else if (a.is(i, "xx") && mode === "") mode = "xx";
-    else if (a.is(i, "format")) {
-      if (i + 1 >= a.argc) fail(wrongArgs("json.set"));
-      const f = a.str(++i);
-      if (f !== "JSON" && f !== "STRING") fail(JE.WRONG_FORMAT);
-    } else fail(E.SYNTAX);
+    else if (a.is(i, "format")) i = formatArg(a, i, "json.set");
+    else fail(E.SYNTAX);
   }
   const doc = writeDoc(c, key);
   const val = jsonArg(a, 3);
@@ -627,11 +641,8 @@ function jsonMerge(c: Client, a: Argv): void {
   const key = a.str(1);
   const p = pathArg(a, 2);
   for (let i = 4; i < a.argc; i++) {
-    if (a.is(i, "format")) {
-      if (i + 1 >= a.argc) fail(wrongArgs("json.merge"));
-      const f = a.str(++i);
-      if (f !== "JSON" && f !== "STRING") fail(JE.WRONG_FORMAT);
-    } else fail(E.SYNTAX);
+    if (a.is(i, "format")) i = formatArg(a, i, "json.merge");
+    else fail(E.SYNTAX);
   }
   const doc = writeDoc(c, key);
   const patch = jsonArg(a, 3);
@@ -755,10 +766,7 @@ export const handlers: Handlers = {
       return out.int(utf8Len(v));
     }
     const ms = matches(p, mustExist(doc).root);
-    replyInts(
-      out,
-      ms.map((m) => (typeof m.v === "string" ? utf8Len(m.v) : null)),
-    );
+    replyInts(out, ms.map((m) => (typeof m.v === "string" ? utf8Len(m.v) : null)));
   },
 
   "json.strappend"(c, a) {
@@ -785,11 +793,7 @@ export const handlers: Handlers = {
       res.push(utf8Len(nv));
     }
     if (add !== null) changed(c, key, "json.strappend");
-    if (!p.legacy) return replyInts(c.out, res);
-    let last: number | null = null;
-    for (const r of res) if (r !== null) last = r;
-    if (last === null) fail(pathMissingOr(p.fixed, "not a string"));
-    c.out.int(last);
+    replyPerMatch(c.out, p, res, "not a string");
   },
 
   "json.numincrby"(c, a) {
@@ -869,11 +873,7 @@ export const handlers: Handlers = {
       res.push(arr.length);
     }
     if (used) changed(c, key, "json.arrappend");
-    if (!p.legacy) return replyInts(c.out, res);
-    let last: number | null = null;
-    for (const r of res) if (r !== null) last = r;
-    if (last === null) fail(pathMissingOr(p.orig, "not an array"));
-    c.out.int(last);
+    replyPerMatch(c.out, p, res, "not an array", p.orig);
   },
 
   "json.arrindex"(c, a) {
@@ -891,10 +891,7 @@ export const handlers: Handlers = {
       return out.int(arrIndexOf(v, needle, start, stop));
     }
     const ms = matches(p, doc.root);
-    replyInts(
-      out,
-      ms.map((m) => (isArr(m.v) ? arrIndexOf(m.v, needle, start, stop) : null)),
-    );
+    replyInts(out, ms.map((m) => (isArr(m.v) ? arrIndexOf(m.v, needle, start, stop) : null)));
   },
 
   "json.arrinsert"(c, a) {
@@ -927,11 +924,7 @@ export const handlers: Handlers = {
       res.push(arr.length);
     }
     if (used) changed(c, key, "json.arrinsert");
-    if (!p.legacy) return replyInts(c.out, res);
-    let last: number | null = null;
-    for (const r of res) if (r !== null) last = r;
-    if (last === null) fail(pathMissingOr(p.fixed, "not an array"));
-    c.out.int(last);
+    replyPerMatch(c.out, p, res, "not an array");
   },
 
   "json.arrlen"(c, a) {
@@ -946,10 +939,7 @@ export const handlers: Handlers = {
       return out.int(v.length);
     }
     const ms = matches(p, mustExist(doc).root);
-    replyInts(
-      out,
-      ms.map((m) => (isArr(m.v) ? m.v.length : null)),
-    );
+    replyInts(out, ms.map((m) => (isArr(m.v) ? m.v.length : null)));
   },
 
   "json.arrpop"(c, a) {
@@ -1020,11 +1010,7 @@ export const handlers: Handlers = {
       any = true;
     }
     if (any) changed(c, key, "json.arrtrim");
-    if (!p.legacy) return replyInts(c.out, res);
-    let last: number | null = null;
-    for (const r of res) if (r !== null) last = r;
-    if (last === null) fail(pathMissingOr(p.fixed, "not an array"));
-    c.out.int(last);
+    replyPerMatch(c.out, p, res, "not an array");
   },
 
   "json.objkeys"(c, a) {
@@ -1065,10 +1051,7 @@ export const handlers: Handlers = {
     }
     if (doc === undefined) fail(pathMissingOr(p.fixed, "not an object"));
     const ms = matches(p, doc.root);
-    replyInts(
-      out,
-      ms.map((m) => (m.v instanceof JObj ? m.v.size : null)),
-    );
+    replyInts(out, ms.map((m) => (m.v instanceof JObj ? m.v.size : null)));
   },
 
   "json.resp"(c, a) {

@@ -404,8 +404,7 @@ class PathParser {
   /** ((":" ~ pos_number) | ":")? -> the step (1 when absent) */
   private optStep(): number {
     const r = this.attempt(() => {
-      if (!this.lit(":")) return FAIL;
-      this.skip();
+      if (!this.colon()) return FAIL;
       return this.posNumber();
     });
     if (r !== FAIL) return r;
@@ -413,45 +412,49 @@ class PathParser {
     return 1;
   }
 
+  /** A number and the white space after it. */
+  private numberSkip(): number | F {
+    const n = this.numberTok();
+    if (n !== FAIL) this.skip();
+    return n;
+  }
+
+  /** ":" and the white space after it. */
+  private colon(): boolean {
+    if (!this.lit(":")) return false;
+    this.skip();
+    return true;
+  }
+
   private numbersRange(): SliceStep | F {
     return this.rule(R.numbers_range, () => {
       // full_range = { number ~ ":" ~ number ~ ((":" ~ pos_number) | ":")? }
       let r: SliceStep | F = this.rule(R.full_range, () => {
-        const a = this.numberTok();
-        if (a === FAIL) return FAIL;
-        this.skip();
-        if (!this.lit(":")) return FAIL;
-        this.skip();
-        const b = this.numberTok();
+        const a = this.numberSkip();
+        if (a === FAIL || !this.colon()) return FAIL;
+        const b = this.numberSkip();
         if (b === FAIL) return FAIL;
-        this.skip();
         return { t: "slice", start: a, end: b, step: this.optStep() } as SliceStep;
       });
       if (r !== FAIL) return r;
       // right_range = { ":" ~ number ~ ((":" ~ pos_number) | ":")? }
       r = this.rule(R.right_range, () => {
-        if (!this.lit(":")) return FAIL;
-        this.skip();
-        const b = this.numberTok();
+        if (!this.colon()) return FAIL;
+        const b = this.numberSkip();
         if (b === FAIL) return FAIL;
-        this.skip();
         return { t: "slice", start: null, end: b, step: this.optStep() } as SliceStep;
       });
       if (r !== FAIL) return r;
       // all_range = { ":" ~ ((":" ~ pos_number) | ":")? }
       r = this.rule(R.all_range, () => {
-        if (!this.lit(":")) return FAIL;
-        this.skip();
+        if (!this.colon()) return FAIL;
         return { t: "slice", start: null, end: null, step: this.optStep() } as SliceStep;
       });
       if (r !== FAIL) return r;
       // left_range = { number ~ ":" ~ ((":" ~ pos_number) | ":")? }
       return this.rule(R.left_range, () => {
-        const a = this.numberTok();
-        if (a === FAIL) return FAIL;
-        this.skip();
-        if (!this.lit(":")) return FAIL;
-        this.skip();
+        const a = this.numberSkip();
+        if (a === FAIL || !this.colon()) return FAIL;
         return { t: "slice", start: a, end: null, step: this.optStep() } as SliceStep;
       });
     });
@@ -459,34 +462,25 @@ class PathParser {
 
   /** numbers_list = { number ~ ("," ~ number)* } */
   private numbersList(): number[] | F {
-    return this.rule(R.numbers_list, () => {
-      const first = this.numberTok();
-      if (first === FAIL) return FAIL;
-      const out = [first];
-      this.skip();
-      this.repeatAfter(() => {
-        if (!this.lit(",")) return FAIL;
-        this.skip();
-        const n = this.numberTok();
-        if (n === FAIL) return FAIL;
-        out.push(n);
-        return true;
-      });
-      return out;
-    });
+    return this.commaList(R.numbers_list, () => this.numberTok());
   }
 
   /** string_list = { string ~ ("," ~ string)* } */
   private stringList(): string[] | F {
-    return this.rule(R.string_list, () => {
-      const first = this.string();
+    return this.commaList(R.string_list, () => this.string());
+  }
+
+  /** rule r = { item ~ ("," ~ item)* } */
+  private commaList<T>(r: R, item: () => T | F): T[] | F {
+    return this.rule(r, () => {
+      const first = item();
       if (first === FAIL) return FAIL;
       const out = [first];
       this.skip();
       this.repeatAfter(() => {
         if (!this.lit(",")) return FAIL;
         this.skip();
-        const n = this.string();
+        const n = item();
         if (n === FAIL) return FAIL;
         out.push(n);
         return true;
