@@ -463,6 +463,19 @@ function isArr(v: JVal | undefined): v is JVal[] {
   return Array.isArray(v);
 }
 
+/**
+ * For each match, f of the array it holds now (an earlier update may have replaced it), or
+ * null where it holds something else.
+ */
+function eachArray(ms: Match[], doc: JsonDoc, f: (arr: JVal[]) => number): (number | null)[] {
+  const res: (number | null)[] = [];
+  for (const m of ms) {
+    const arr = current(m, doc.root);
+    res.push(isArr(arr) ? f(arr) : null);
+  }
+  return res;
+}
+
 // ---- JSON.GET ----
 
 function jsonGet(c: Client, a: Argv): void {
@@ -860,18 +873,12 @@ export const handlers: Handlers = {
     for (let i = 3; i < a.argc; i++) vals.push(jsonArg(a, i));
     const doc = mustExist(writeDoc(c, key));
     const ms = matches(p, doc.root);
-    const res: (number | null)[] = [];
     let used = false;
-    for (const m of ms) {
-      const arr = current(m, doc.root);
-      if (!isArr(arr)) {
-        res.push(null);
-        continue;
-      }
+    const res = eachArray(ms, doc, (arr) => {
       for (const v of vals) arr.push(used ? cloneVal(v) : v);
       used = true;
-      res.push(arr.length);
-    }
+      return arr.length;
+    });
     if (used) changed(c, key, "json.arrappend");
     replyPerMatch(c.out, p, res, "not an array", p.orig);
   },
@@ -998,17 +1005,11 @@ export const handlers: Handlers = {
     const stop = intArg(a, 4);
     const doc = mustExist(writeDoc(c, key));
     const ms = matches(p, doc.root);
-    const res: (number | null)[] = [];
     let any = false;
-    for (const m of ms) {
-      const arr = current(m, doc.root);
-      if (!isArr(arr)) {
-        res.push(null);
-        continue;
-      }
-      res.push(trim(arr, start, stop));
+    const res = eachArray(ms, doc, (arr) => {
       any = true;
-    }
+      return trim(arr, start, stop);
+    });
     if (any) changed(c, key, "json.arrtrim");
     replyPerMatch(c.out, p, res, "not an array");
   },
