@@ -708,6 +708,35 @@ function claimSource(c: Client, key: string, gname: string): [StreamObj, Group] 
   return [s, g];
 }
 
+/**
+ * XCLAIM / XAUTOCLAIM of one pending entry: gives it to `consumer` with the delivery time and
+ * count (retryCount, or one more unless justid; -1: no RETRYCOUNT), and replies with its ID
+ * or the entry.
+ */
+function claimEntry(c: Client, s: StreamObj, id: SID, nack: Nack, consumer: Consumer, time: number, retryCount: number, justid: boolean): void {
+  if (nack.consumer !== consumer && nack.consumer !== null) nack.consumer.pel.delete(id);
+  nack.time = time;
+  if (retryCount >= 0) nack.count = retryCount;
+  else if (!justid) nack.count++;
+  if (nack.consumer !== consumer) {
+    consumer.pel.set(id, nack);
+    nack.consumer = consumer;
+  }
+  if (justid) c.out.bulk(id.str);
+  else {
+    s.find(id);
+    entryReply(c, s.hitNode!, s.hitIdx);
+  }
+}
+
+/** A pending entry whose stream entry is gone leaves the PEL (propagated as a claim of it). */
+function dropDeletedPending(c: Client, p: PropInfo, g: Group, id: SID, idStr: string, nack: Nack, prop: boolean): void {
+  if (prop) propagateClaim(c, p, g, idStr, nack);
+  c.srv.ks.dirty++;
+  g.pel.delete(id);
+  nack.consumer!.pel.delete(id);
+}
+
 function xrange(c: Client, a: Argv, rev: boolean): void {
   const start = startBound(a.str(rev ? 3 : 2));
   const end = endBound(a.str(rev ? 2 : 3));
@@ -1045,11 +1074,8 @@ export const handlers: Handlers = {
       let nack = g.pel.get(id);
       if (!s.find(id)) {
         if (nack !== undefined) {
-          if (prop) propagateClaim(c, p, g, idArg, nack);
+          dropDeletedPending(c, p, g, id, idArg, nack, prop);
           propLast = false;
-          ks.dirty++;
-          g.pel.delete(id);
-          nack.consumer!.pel.delete(id);
         }
         continue;
       }
@@ -1060,19 +1086,7 @@ export const handlers: Handlers = {
       if (nack === undefined) continue;
       if (nack.consumer !== null && minIdle && now - nack.time < minIdle) continue;
       if (consumer === null) consumer = consumerFor(c, key, g, cname)[0];
-      if (nack.consumer !== consumer && nack.consumer !== null) nack.consumer.pel.delete(id);
-      nack.time = deliveryTime;
-      if (retryCount >= 0) nack.count = retryCount;
-      else if (!justid) nack.count++;
-      if (nack.consumer !== consumer) {
-        consumer.pel.set(id, nack);
-        nack.consumer = consumer;
-      }
-      if (justid) out.bulk(id.str);
-      else {
-        s.find(id);
-        entryReply(c, s.hitNode!, s.hitIdx);
-      }
+      claimEntry(c, s, id, nack, consumer, deliveryTime, retryCount, justid);
       n++;
       if (prop) propagateClaim(c, p, g, idArg, nack);
       propLast = false;
@@ -1133,10 +1147,7 @@ export const handlers: Handlers = {
       const id = cur.key;
       const nack = cur.val;
       if (!o.find(id)) {
-        if (prop) propagateClaim(c, p, g, id.str, nack);
-        ks.dirty++;
-        g.pel.delete(id);
-        nack.consumer!.pel.delete(id);
+        dropDeletedPending(c, p, g, id, id.str, nack, prop);
         deleted.push(id);
         count--;
         cur = g.pel.ceil(id);
@@ -1145,20 +1156,7 @@ export const handlers: Handlers = {
       cur.next();
       if (minIdle && now - nack.time < minIdle) continue;
       if (consumer === null) consumer = consumerFor(c, key, g, a.str(3))[0];
-      if (nack.consumer !== consumer) {
-        if (nack.consumer !== null) nack.consumer.pel.delete(id);
-      }
-      nack.time = now;
-      if (!justid) nack.count++;
-      if (nack.consumer !== consumer) {
-        consumer.pel.set(id, nack);
-        nack.consumer = consumer;
-      }
-      if (justid) out.bulk(id.str);
-      else {
-        o.find(id);
-        entryReply(c, o.hitNode!, o.hitIdx);
-      }
+      claimEntry(c, o, id, nack, consumer, now, -1, justid);
       n++;
       count--;
       if (prop) propagateClaim(c, p, g, id.str, nack);
