@@ -646,13 +646,7 @@ function xinfoStream(c: Client, a: Argv, s: StreamObj): void {
     out.map(7);
     out.bulk("name");
     out.bulk(g.name);
-    out.bulk("last-delivered-id");
-    out.bulk(g.lastId.str);
-    out.bulk("entries-read");
-    if (g.entriesRead !== INVALID_READ) out.int(g.entriesRead);
-    else out.nil();
-    out.bulk("lag");
-    lagReply(c, s, g);
+    groupProgress(c, s, g);
     out.bulk("pel-count");
     out.int(g.pel.size);
     out.bulk("pending");
@@ -695,10 +689,18 @@ function xinfoStream(c: Client, a: Argv, s: StreamObj): void {
   }
 }
 
-function lagReply(c: Client, s: StreamObj, g: Group): void {
+/** A group's last-delivered-id, entries-read and lag fields (XINFO). */
+function groupProgress(c: Client, s: StreamObj, g: Group): void {
+  const out = c.out;
+  out.bulk("last-delivered-id");
+  out.bulk(g.lastId.str);
+  out.bulk("entries-read");
+  if (g.entriesRead !== INVALID_READ) out.int(g.entriesRead);
+  else out.nil();
+  out.bulk("lag");
   const lag = s.lag(g);
-  if (lag === null) c.out.nil();
-  else c.out.int(lag);
+  if (lag === null) out.nil();
+  else out.int(lag);
 }
 
 function claimSource(c: Client, key: string, gname: string): [StreamObj, Group] {
@@ -1194,13 +1196,7 @@ export const handlers: Handlers = {
       out.int(g.consumers.size);
       out.bulk("pending");
       out.int(g.pel.size);
-      out.bulk("last-delivered-id");
-      out.bulk(g.lastId.str);
-      out.bulk("entries-read");
-      if (g.entriesRead !== INVALID_READ) out.int(g.entriesRead);
-      else out.nil();
-      out.bulk("lag");
-      lagReply(c, s, g);
+      groupProgress(c, s, g);
     }
   },
 
