@@ -13,7 +13,7 @@ import { SetObj } from "../store/types/set.ts";
 import { StrBuf } from "../store/types/string.ts";
 import { ZSet } from "../store/types/zset.ts";
 import type { Value } from "../store/value.ts";
-import { parseI64 } from "../util/numbers.ts";
+import { hexFloat, parseI64 } from "../util/numbers.ts";
 import type { Handlers } from "./table.ts";
 
 /**
@@ -152,15 +152,7 @@ function sortScore(s: string): number {
   if (t.length === 0) return 0;
   let m = HEX.exec(t);
   if (m && m[0].length === t.length) {
-    const [ip, fp = ""] = m[2]!.split(".");
-    let v = 0;
-    for (const ch of ip!) v = v * 16 + parseInt(ch, 16);
-    let scale = 1 / 16;
-    for (const ch of fp) {
-      v += parseInt(ch, 16) * scale;
-      scale /= 16;
-    }
-    v *= Math.pow(2, m[3] ? parseInt(m[3], 10) : 0);
+    const v = hexFloat(m[2]!, m[3]);
     if (!Number.isFinite(v) || (v === 0 && /[1-9a-fA-F]/.test(m[2]!))) return NaN;
     return m[1] === "-" ? -v : v;
   }

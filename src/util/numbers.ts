@@ -49,7 +49,8 @@ export function isInt64String(s: string): boolean {
   return s.length <= 20 && !Number.isNaN(parseI64(s));
 }
 
-function isSpaceCode(c: number): boolean {
+/** C isspace: space, \t \n \v \f \r. */
+export function isCSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
@@ -64,7 +65,7 @@ const NAN_RE = /^[+-]?nan(?:\([0-9a-zA-Z_]*\))?$/i;
  * and underflow to zero rejected. NaN is returned for anything invalid, including "nan".
  */
 export function parseDouble(s: string): number {
-  if (s.length === 0 || isSpaceCode(s.charCodeAt(0))) return NaN;
+  if (s.length === 0 || isCSpace(s.charCodeAt(0))) return NaN;
   if (DEC_RE.test(s)) {
     const v = Number(s);
     if (!Number.isFinite(v)) return NaN; // ERANGE overflow
@@ -75,19 +76,45 @@ export function parseDouble(s: string): number {
   const h = HEX_RE.exec(s);
   if (h) {
     const [, sign, mant, exp] = h;
-    const [ip, fp = ""] = mant!.split(".");
-    let v = 0;
-    for (const ch of ip!) v = v * 16 + parseInt(ch, 16);
-    let scale = 1 / 16;
-    for (const ch of fp) {
-      v += parseInt(ch, 16) * scale;
-      scale /= 16;
-    }
-    v *= Math.pow(2, exp ? parseInt(exp, 10) : 0);
+    const v = hexFloat(mant!, exp);
     if (!Number.isFinite(v)) return NaN;
     return sign === "-" ? -v : v;
   }
   return NaN;
+}
+
+/**
+ * C strtod over the whole string, as zslParseRange uses it: leading spaces allowed, an empty
+ * string is 0, overflow gives +-inf, underflow 0. NaN when not all of it parses (or is NaN).
+ */
+export function strtodAll(s: string): number {
+  if (s.length === 0) return 0;
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  if (i === s.length) return NaN;
+  const t = i === 0 ? s : s.slice(i);
+  if (DEC_RE.test(t)) return Number(t);
+  if (INF_RE.test(t)) return t.charCodeAt(0) === 45 ? -Infinity : Infinity;
+  const h = HEX_RE.exec(t);
+  if (h) {
+    const [, sign, mant, exp] = h;
+    const v = hexFloat(mant!, exp);
+    return sign === "-" ? -v : v;
+  }
+  return NaN;
+}
+
+/** The magnitude of a C hex float: hex digits "h.hhh" (mant) times 2^exp (decimal text; none: 0). */
+export function hexFloat(mant: string, exp: string | undefined): number {
+  const [ip, fp = ""] = mant.split(".");
+  let v = 0;
+  for (const ch of ip!) v = v * 16 + parseInt(ch, 16);
+  let scale = 1 / 16;
+  for (const ch of fp) {
+    v += parseInt(ch, 16) * scale;
+    scale /= 16;
+  }
+  return v * Math.pow(2, exp ? parseInt(exp, 10) : 0);
 }
 
 /** True for strings strtod would accept as NaN (Redis rejects those separately). */

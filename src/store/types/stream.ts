@@ -22,7 +22,7 @@
 // O(log n) seek, insert and delete, ordered walks. uint64 halves of IDs are kept as two
 // uint32 words so the whole 128-bit range is exact without BigInt on the hot paths.
 
-import { parseI64 } from "../../util/numbers.ts";
+import { isCSpace, parseI64 } from "../../util/numbers.ts";
 import { Obj, type EncodingLimits } from "../value.ts";
 
 const U32 = 4294967296;
@@ -127,9 +127,6 @@ export function decrId(a: SID): SID | null {
 
 const U64_MAX = 18446744073709551615n;
 
-function isCSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
 
 /**
  * Redis's string2ull: a strict int64 (string2ll) must not be negative; anything else goes to

@@ -5,9 +5,12 @@
 // scores as text, so a -0 score becomes 0 there.
 
 import { E, fail } from "../../errors.ts";
-import { fmtG } from "../../util/numbers.ts";
+import { fmtG, strtodAll } from "../../util/numbers.ts";
 import { Obj, type EncodingLimits, type Value } from "../value.ts";
 import { ZTree, type ZLeaf } from "./ztree.ts";
+
+/** strtod as zslParseRange uses it (in util/numbers.ts; the RDB loader takes it from here). */
+export { strtodAll };
 
 export const ZADD_NX = 1;
 export const ZADD_XX = 2;
@@ -173,43 +176,6 @@ export function d2string(d: number): string {
     return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
   }
   return fmtG(d, 17);
-}
-
-function isCSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-const DEC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INF = /^[+-]?(?:inf|infinity)$/i;
-const HEX = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?$/;
-
-/**
- * C strtod over the whole string, as zslParseRange uses it: leading spaces allowed, an empty
- * string is 0, overflow gives +-inf, underflow 0. NaN when not all of it parses (or is NaN).
- */
-export function strtodAll(s: string): number {
-  if (s.length === 0) return 0;
-  let i = 0;
-  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
-  if (i === s.length) return NaN;
-  const t = i === 0 ? s : s.slice(i);
-  if (DEC.test(t)) return Number(t);
-  if (INF.test(t)) return t.charCodeAt(0) === 45 ? -Infinity : Infinity;
-  const h = HEX.exec(t);
-  if (h) {
-    const [, sign, mant, exp] = h;
-    const [ip, fp = ""] = mant!.split(".");
-    let v = 0;
-    for (const ch of ip!) v = v * 16 + parseInt(ch, 16);
-    let scale = 1 / 16;
-    for (const ch of fp) {
-      v += parseInt(ch, 16) * scale;
-      scale /= 16;
-    }
-    v *= Math.pow(2, exp ? parseInt(exp, 10) : 0);
-    return sign === "-" ? -v : v;
-  }
-  return NaN;
 }
 
 /** A score interval (zrangespec). */
