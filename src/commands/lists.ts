@@ -220,6 +220,28 @@ function bmove(c: Client, skey: string, dkey: string, fromLeft: boolean, toLeft:
   });
 }
 
+/** LMOVE / RPOPLPUSH: nil when the source is missing. */
+function move(c: Client, skey: string, dkey: string, fromLeft: boolean, toLeft: boolean): void {
+  const src = writeList(c, skey);
+  if (src === undefined) {
+    c.out.nil();
+    return;
+  }
+  moveOne(c, skey, src, dkey, fromLeft, toLeft);
+}
+
+/** [B]LMPOP from the first of the keys that holds a list; false when none does. */
+function mpopFirst(c: Client, keys: string[], left: boolean, count: number): boolean {
+  for (const key of keys) {
+    const l = writeList(c, key);
+    if (l !== undefined) {
+      mpopReply(c, key, l, left, count);
+      return true;
+    }
+  }
+  return false;
+}
+
 export const handlers: Handlers = {
   lpush(c, a) {
     push(c, a, true, false);
@@ -419,37 +441,16 @@ export const handlers: Handlers = {
   },
 
   lmove(c, a) {
-    const fromLeft = sideArg(a, 3);
-    const toLeft = sideArg(a, 4);
-    const skey = a.str(1);
-    const src = writeList(c, skey);
-    if (src === undefined) {
-      c.out.nil();
-      return;
-    }
-    moveOne(c, skey, src, a.str(2), fromLeft, toLeft);
+    move(c, a.str(1), a.str(2), sideArg(a, 3), sideArg(a, 4));
   },
 
   rpoplpush(c, a) {
-    const skey = a.str(1);
-    const src = writeList(c, skey);
-    if (src === undefined) {
-      c.out.nil();
-      return;
-    }
-    moveOne(c, skey, src, a.str(2), false, true);
+    move(c, a.str(1), a.str(2), false, true);
   },
 
   lmpop(c, a) {
     const [keys, left, count] = mpopArgs(a, 1);
-    for (const key of keys) {
-      const l = writeList(c, key);
-      if (l !== undefined) {
-        mpopReply(c, key, l, left, count);
-        return;
-      }
-    }
-    c.out.nilArray();
+    if (!mpopFirst(c, keys, left, count)) c.out.nilArray();
   },
 
   blpop(c, a) {
@@ -472,13 +473,7 @@ export const handlers: Handlers = {
   blmpop(c, a) {
     const [keys, left, count] = mpopArgs(a, 2);
     const deadline = parseBlockTimeout(c, a.str(1));
-    for (const key of keys) {
-      const l = writeList(c, key);
-      if (l !== undefined) {
-        mpopReply(c, key, l, left, count);
-        return;
-      }
-    }
+    if (mpopFirst(c, keys, left, count)) return;
     if (!canBlock(c)) {
       c.out.nilArray();
       return;
