@@ -125,10 +125,14 @@ function hrandWithCount(c: Client, a: Argv): void {
   } else for (const i of sampleDistinct(size, n)) pair(h.fieldAt(i));
 }
 
-/** HSCAN/SSCAN/ZSCAN options: [count, pattern or null]. */
-export function scanOpts(a: Argv, from: number): [number, string | null] {
+/**
+ * SCAN/HSCAN/SSCAN/ZSCAN options from argument `from`: [count, pattern or null, type or null]
+ * (TYPE only when `withType`, SCAN's).
+ */
+export function scanOpts(a: Argv, from: number, withType = false): [number, string | null, string | null] {
   let count = 10;
   let pat: string | null = null;
+  let type: string | null = null;
   for (let i = from; i < a.argc; i++) {
     const more = a.argc - i - 1;
     if (a.is(i, "count") && more >= 1) {
@@ -138,9 +142,18 @@ export function scanOpts(a: Argv, from: number): [number, string | null] {
     } else if (a.is(i, "match") && more >= 1) {
       pat = a.str(++i);
       if (pat === "*") pat = null;
+    } else if (withType && a.is(i, "type") && more >= 1) {
+      type = a.lower(++i);
     } else fail(E.SYNTAX);
   }
-  return [count, pat];
+  return [count, pat, type];
+}
+
+/** The reply of HSCAN/SSCAN/ZSCAN on a missing key: cursor 0, no elements. */
+export function emptyScan(c: Client): void {
+  c.out.arr(2);
+  c.out.bulk("0");
+  c.out.emptyArr();
 }
 
 export const handlers: Handlers = {
@@ -319,13 +332,8 @@ export const handlers: Handlers = {
     const cursor = parseCursor(a.str(2));
     if (Number.isNaN(cursor)) fail("ERR invalid cursor");
     const h = readHash(c, a.str(1));
+    if (h === undefined) return emptyScan(c);
     const out = c.out;
-    if (h === undefined) {
-      out.arr(2);
-      out.bulk("0");
-      out.emptyArr();
-      return;
-    }
     const [count, pat] = scanOpts(a, 3);
     out.arr(2);
     if (h.lp) {

@@ -13,6 +13,7 @@ import { stringEncoding } from "../store/types/string.ts";
 import { typeName, type Value } from "../store/value.ts";
 import { globMatch } from "../util/glob.ts";
 import { INT64_MAX, INT64_MIN, parseI64, parseI64Big } from "../util/numbers.ts";
+import { scanOpts } from "./hashes.ts";
 import { helpReply } from "./help.ts";
 import type { Handlers } from "./table.ts";
 
@@ -307,22 +308,7 @@ export const handlers: Handlers = {
   scan(c, a) {
     const cursor = parseCursor(a.str(1));
     if (Number.isNaN(cursor)) fail("ERR invalid cursor");
-    let count = 10;
-    let pat: string | null = null;
-    let type: string | null = null;
-    for (let i = 2; i < a.argc; i++) {
-      const more = a.argc - i - 1;
-      if (a.is(i, "count") && more >= 1) {
-        count = parseI64(a.str(++i));
-        if (Number.isNaN(count)) fail(E.NOT_INT);
-        if (count < 1) fail(E.SYNTAX);
-      } else if (a.is(i, "match") && more >= 1) {
-        pat = a.str(++i);
-        if (pat === "*") pat = null;
-      } else if (a.is(i, "type") && more >= 1) {
-        type = a.lower(++i);
-      } else fail(E.SYNTAX);
-    }
+    const [count, pat, type] = scanOpts(a, 2, true);
     const db = c.db;
     const found: string[] = [];
     // The cursor is an entry id: ids stay put while their key lives, so every key present for

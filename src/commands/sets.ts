@@ -11,7 +11,7 @@ import { captureEffects, releaseEffects } from "./tx.ts";
 import { N } from "../store/notify.ts";
 import { parseCursor, scanStep } from "../store/scan.ts";
 import { SetObj } from "../store/types/set.ts";
-import { sampleDistinct, scanOpts } from "./hashes.ts";
+import { emptyScan, sampleDistinct, scanOpts } from "./hashes.ts";
 import type { Handlers } from "./table.ts";
 
 function writeSet(c: Client, key: string): SetObj | undefined {
@@ -402,13 +402,8 @@ export const handlers: Handlers = {
     const cursor = parseCursor(a.str(2));
     if (Number.isNaN(cursor)) fail("ERR invalid cursor");
     const s = readSet(c, a.str(1));
+    if (s === undefined) return emptyScan(c);
     const out = c.out;
-    if (s === undefined) {
-      out.arr(2);
-      out.bulk("0");
-      out.emptyArr();
-      return;
-    }
     const [count, pat] = scanOpts(a, 3);
     out.arr(2);
     if (s.pos === null) {

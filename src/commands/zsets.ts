@@ -21,6 +21,7 @@ import type { ZLeaf } from "../store/types/ztree.ts";
 import { SetObj } from "../store/types/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseDouble, parseI64 } from "../util/numbers.ts";
+import { emptyScan, scanOpts } from "./hashes.ts";
 import type { Handlers } from "./table.ts";
 
 export const ZE = {
@@ -885,27 +886,9 @@ function zscan(c: Client, a: Argv): void {
   const cursor = parseCursor(a.str(2));
   if (Number.isNaN(cursor)) fail(ZE.INVALID_CURSOR);
   const z = readZ(c, a.str(1));
+  if (z === null) return emptyScan(c);
   const out = c.out;
-  if (z === null) {
-    out.arr(2);
-    out.bulk("0");
-    out.emptyArr();
-    return;
-  }
-  let count = 10;
-  let pat: string | null = null;
-  for (let i = 3; i < a.argc; ) {
-    const left = a.argc - i;
-    if (a.is(i, "count") && left >= 2) {
-      count = long(a, i + 1);
-      if (count < 1) fail(E.SYNTAX);
-      i += 2;
-    } else if (a.is(i, "match") && left >= 2) {
-      pat = a.str(i + 1);
-      if (pat === "*") pat = null;
-      i += 2;
-    } else fail(E.SYNTAX);
-  }
+  const [count, pat] = scanOpts(a, 3);
   const items: string[] = [];
   let next = 0;
   if (z.lp) {
