@@ -39,6 +39,11 @@ function pathArg(a: Argv, i: number): Path {
   return new Path(decodeUtf8(a.bytes(i)));
 }
 
+/** The path at argument i, the legacy root when there is none. */
+function optPath(a: Argv, i: number): Path {
+  return a.argc > i ? pathArg(a, i) : LEGACY_ROOT;
+}
+
 function jsonArg(a: Argv, i: number): JVal {
   return parseJson(a.bytes(i));
 }
@@ -700,7 +705,7 @@ function jsonMerge(c: Client, a: Argv): void {
 
 function jsonDel(c: Client, a: Argv): void {
   const key = a.str(1);
-  const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+  const p = optPath(a, 2);
   const doc = writeDoc(c, key);
   const out = c.out;
   if (doc === undefined) return out.int(0);
@@ -748,7 +753,7 @@ export const handlers: Handlers = {
   },
 
   "json.type"(c, a) {
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = readDoc(c, a.str(1));
     const out = c.out;
     if (c.proto === 3) out.arr(1);
@@ -769,7 +774,7 @@ export const handlers: Handlers = {
   },
 
   "json.strlen"(c, a) {
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = readDoc(c, a.str(1));
     const out = c.out;
     if (p.legacy) {
@@ -819,7 +824,7 @@ export const handlers: Handlers = {
 
   "json.toggle"(c, a) {
     const key = a.str(1);
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = mustExist(writeDoc(c, key));
     const ms = matches(p, doc.root);
     const res: (number | null)[] = [];
@@ -844,7 +849,7 @@ export const handlers: Handlers = {
 
   "json.clear"(c, a) {
     const key = a.str(1);
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = mustExist(writeDoc(c, key));
     const ms = matches(p, doc.root);
     let n = 0;
@@ -935,7 +940,7 @@ export const handlers: Handlers = {
   },
 
   "json.arrlen"(c, a) {
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = readDoc(c, a.str(1));
     const out = c.out;
     if (p.legacy) {
@@ -1015,7 +1020,7 @@ export const handlers: Handlers = {
   },
 
   "json.objkeys"(c, a) {
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = readDoc(c, a.str(1));
     const out = c.out;
     const keys = (o: JObj) => {
@@ -1039,7 +1044,7 @@ export const handlers: Handlers = {
   },
 
   "json.objlen"(c, a) {
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = readDoc(c, a.str(1));
     const out = c.out;
     if (p.legacy) {
@@ -1056,7 +1061,7 @@ export const handlers: Handlers = {
   },
 
   "json.resp"(c, a) {
-    const p = a.argc > 2 ? pathArg(a, 2) : LEGACY_ROOT;
+    const p = optPath(a, 2);
     const doc = readDoc(c, a.str(1));
     const out = c.out;
     if (doc === undefined) return out.nil();
@@ -1071,7 +1076,7 @@ export const handlers: Handlers = {
     const out = c.out;
     if (sub === "memory") {
       if (a.argc < 3) fail(wrongArgs("json.debug"));
-      const p = a.argc > 3 ? pathArg(a, 3) : LEGACY_ROOT;
+      const p = optPath(a, 3);
       const doc = readDoc(c, a.str(2));
       if (p.legacy) return out.int(doc === undefined ? 0 : memoryOf(first(p, doc.root)));
       if (doc === undefined) return out.arr(0);
