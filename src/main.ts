@@ -36,6 +36,12 @@ export async function main(argv: string[]): Promise<Server> {
     console.error(`aikv: configuration error: ${(e as Error).message}`);
     process.exit(1);
   }
+  // `shards N`: this thread only supervises N worker threads, each a server (src/shard/).
+  if (srv.cfg.num("shards") > 1) {
+    const { supervise } = await import("./shard/supervisor.ts");
+    await supervise(argv, srv);
+    return srv;
+  }
   // The native core (LSM, bloom filters, batched CRC16). The memory engine runs without it.
   try {
     const native = await import("./native/index.ts");

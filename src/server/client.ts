@@ -33,6 +33,16 @@ export const CF = {
   REPLICA: 1 << 18,
 } as const;
 
+/**
+ * Per-client state of the shard router (src/shard, `shards N` > 1): on a client's own shard,
+ * replies held behind commands another shard runs; on the other shards, the client's proxy.
+ */
+export interface ShardHook {
+  readonly proxy: boolean;
+  /** Called before the client's reply buffer is written out: keeps back what must wait. */
+  hold(c: Client): void;
+}
+
 /** A queued MULTI command. */
 export interface Queued {
   cmd: Command;
@@ -82,6 +92,8 @@ export class Client implements Watcher {
   redact: number[] | null = null;
   /** Blocking-operation state, owned by the blocking module. */
   blocked: unknown = null;
+  /** Shard router state (null with one shard, and for clients that never needed it). */
+  shard: ShardHook | null = null;
 
   constructor(
     readonly srv: Server,

@@ -139,8 +139,11 @@ export class Server {
     for (const f of this.hooks.propagate) f(dbid, args);
   }
 
+  /** Hands out client ids (the shard router replaces it: ids are unique across shards). */
+  allocClientId: () => number = () => this.nextClientId++;
+
   newClient(): Client {
-    const c = new Client(this, this.nextClientId++);
+    const c = new Client(this, this.allocClientId());
     c.out.onError = (msg) => this.countError(msg);
     this.clients.set(c.id, c);
     this.stats.connections++;

@@ -21,6 +21,9 @@ export interface Gate {
 /** Extra gates (cluster redirect, OOM, ACL) registered by subsystems, run in order. */
 export const gates: Gate[] = [];
 
+/** A gate's answer meaning "taken care of" (the shard router forwarded or parked the command). */
+export const ROUTED = "\u0000routed";
+
 const PUBSUB_ALLOWED = new Set(["ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"]);
 const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
@@ -81,7 +84,10 @@ export function processCommand(c: Client, a: Argv): void {
   if (c.flags & CF.MULTI && f & CMD.NO_MULTI) return reject(c, "ERR Command not allowed inside a transaction", cmd);
   for (let i = 0; i < gates.length; i++) {
     const err = gates[i]!(c, cmd, a);
-    if (err !== null) return reject(c, err, cmd);
+    if (err !== null) {
+      if (err === ROUTED) return;
+      return reject(c, err, cmd);
+    }
   }
   if (c.proto === 2 && c.flags & CF.PUBSUB && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
     return reject(

@@ -30,6 +30,8 @@ export class Network {
   private readonly lim: ParserLimits = { maxBulk: 0, unauthenticated: false };
   bind: string[] = [];
   port = 0;
+  /** SO_REUSEPORT on the listeners (shard workers share the port). */
+  reusePort = false;
   /** client-output-buffer-limit classes (from the config; CONFIG SET replaces them) */
   outputLimits: Record<"normal" | "replica" | "pubsub", OutputLimit>;
 
@@ -65,6 +67,8 @@ export class Network {
     return Bun.listen<Client>({
       hostname,
       port,
+      // SO_REUSEPORT (shard workers): accepted by Bun.listen, missing from bun-types' options
+      ...(this.reusePort ? ({ reusePort: true } as object) : {}),
       socket: {
         open(sock) {
           net.accept(sock);
@@ -165,6 +169,7 @@ export class Network {
 
   /** Sends what a client's reply buffer holds; keeps what the socket does not take. */
   flush(c: Client): void {
+    if (c.shard !== null) c.shard.hold(c);
     const out = c.out;
     const sock = c.sock;
     if (sock === null) {
