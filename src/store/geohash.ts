@@ -239,34 +239,29 @@ function estimateSteps(rangeMeters: number, lat: number): number {
 const EVEN = 0x5555555555555555n;
 const ODD = 0xaaaaaaaaaaaaaaaan;
 
-/** geohash_move_x / geohash_move_y: one cell east/west (x, odd bits) or north/south (y). */
+/**
+ * One cell along an axis (geohash_move_x / _move_y): `mask` selects the axis's interleaved
+ * bits (x: odd, y: even), `other` the other axis's, which stay.
+ */
+function moveAxis(bits: bigint, step: bigint, d: number, mask: bigint, other: bigint): bigint {
+  let v = bits & mask;
+  const keep = bits & other;
+  const zz = other >> (64n - step);
+  if (d > 0) v = v + (zz + 1n);
+  else {
+    v = v | zz;
+    v = v - (zz + 1n);
+  }
+  v &= mask >> (64n - step);
+  return BigInt.asUintN(64, v | keep);
+}
+
+/** One cell east/west (dx) and/or north/south (dy). */
 function move(h: Hash, dx: number, dy: number): Hash {
   const step = BigInt(h.step * 2);
   let bits = BigInt(h.bits);
-  if (dx !== 0) {
-    let x = bits & ODD;
-    const y = bits & EVEN;
-    const zz = EVEN >> (64n - step);
-    if (dx > 0) x = x + (zz + 1n);
-    else {
-      x = x | zz;
-      x = x - (zz + 1n);
-    }
-    x &= ODD >> (64n - step);
-    bits = BigInt.asUintN(64, x | y);
-  }
-  if (dy !== 0) {
-    const x = bits & ODD;
-    let y = bits & EVEN;
-    const zz = ODD >> (64n - step);
-    if (dy > 0) y = y + (zz + 1n);
-    else {
-      y = y | zz;
-      y = y - (zz + 1n);
-    }
-    y &= EVEN >> (64n - step);
-    bits = BigInt.asUintN(64, x | y);
-  }
+  if (dx !== 0) bits = moveAxis(bits, step, dx, ODD, EVEN);
+  if (dy !== 0) bits = moveAxis(bits, step, dy, EVEN, ODD);
   return { bits: Number(bits), step: h.step };
 }
 
