@@ -126,16 +126,8 @@ class Parser {
         const arr: JVal[] = [];
         let first = true;
         for (;;) {
-          let p = this.ws();
-          if (p === 93) break;
-          if (p === 44 && !first) {
-            this.i++;
-            p = this.ws();
-          } else if (p === -1) this.perr("EOF while parsing a list");
-          else if (!first) this.perr("expected `,` or `]`");
+          if (this.item(93, first, "EOF while parsing a list", "expected `,` or `]`") === 93) break;
           first = false;
-          if (p === 93) this.perr("trailing comma");
-          if (p === -1) this.perr("EOF while parsing a value");
           arr.push(this.value());
         }
         this.i++;
@@ -149,16 +141,9 @@ class Parser {
         const obj = new JObj();
         let first = true;
         for (;;) {
-          let p = this.ws();
+          const p = this.item(125, first, "EOF while parsing an object", "expected `,` or `}`");
           if (p === 125) break;
-          if (p === 44 && !first) {
-            this.i++;
-            p = this.ws();
-          } else if (p === -1) this.perr("EOF while parsing an object");
-          else if (!first) this.perr("expected `,` or `}`");
           first = false;
-          if (p === 125) this.perr("trailing comma");
-          if (p === -1) this.perr("EOF while parsing a value");
           if (p !== 34) this.perr("key must be a string");
           this.i++;
           const key = this.string();
@@ -177,6 +162,23 @@ class Parser {
         void b;
         return this.perr("expected value");
     }
+  }
+
+  /**
+   * Before an element of an array or object (`close` is its closing bracket): skips the
+   * separator and returns the element's first byte, or `close` when the container ends there.
+   */
+  item(close: number, first: boolean, eof: string, expected: string): number {
+    let p = this.ws();
+    if (p === close) return p;
+    if (p === 44 && !first) {
+      this.i++;
+      p = this.ws();
+    } else if (p === -1) this.perr(eof);
+    else if (!first) this.perr(expected);
+    if (p === close) this.perr("trailing comma");
+    if (p === -1) this.perr("EOF while parsing a value");
+    return p;
   }
 
   ident(rest: string): void {
