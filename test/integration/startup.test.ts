@@ -22,6 +22,18 @@ async function failing(args: string[], cwd = tempDir()): Promise<{ code: number;
   return { code, out: out + err };
 }
 
+/** Each config file text makes startup fail with output matching its pattern. */
+async function expectConfigErrors(file: string, cases: [string, RegExp][]): Promise<void> {
+  const port = String(await freePort());
+  for (const [text, re] of cases) {
+    const dir = tempDir();
+    writeFileSync(join(dir, file), text);
+    const r = await failing(["--config", file, "--port", port], dir);
+    expect({ text, code: r.code === 0 ? 0 : 1 }).toEqual({ text, code: 1 });
+    expect({ text, matched: re.test(r.out) ? "yes" : r.out }).toEqual({ text, matched: "yes" });
+  }
+}
+
 /** CONFIG GET of several names as an object. */
 async function configGet(c: RespConn, ...names: string[]): Promise<Record<string, string>> {
   const reply = await c.call("CONFIG", "GET", ...names);
@@ -184,7 +196,6 @@ announce-hostname = "node-1"
   });
 
   test("errors in the file name the file and the option", async () => {
-    const port = String(await freePort());
     const cases: [string, RegExp][] = [
       ["no_such_thing = 1\n", /aikv\.toml.*unknown option 'no_such_thing'/],
       ["port = \"http\"\n", /aikv\.toml.*'port'.*couldn't be parsed into an integer/],
@@ -192,30 +203,17 @@ announce-hostname = "node-1"
       ["maxmemory = \n", /aikv\.toml.*TOML Parse error/],
       ["hz = 1\nhz = 2\n", /aikv\.toml/],
     ];
-    for (const [text, re] of cases) {
-      const dir = tempDir();
-      writeFileSync(join(dir, "aikv.toml"), text);
-      const r = await failing(["--config", "aikv.toml", "--port", port], dir);
-      expect({ text, code: r.code === 0 ? 0 : 1 }).toEqual({ text, code: 1 });
-      expect({ text, matched: re.test(r.out) ? "yes" : r.out }).toEqual({ text, matched: "yes" });
-    }
+    await expectConfigErrors("aikv.toml", cases);
   });
 
   test("a redis.conf (.conf) file: errors name the line", async () => {
-    const port = String(await freePort());
     const cases: [string, RegExp][] = [
       ["port 1\nno-such 1\n", /redis\.conf', line 2: unknown option 'no-such'/],
       ["# c\nhz \"10\n", /redis\.conf.*line 2: Unbalanced quotes/],
       ["maxmemory-policy all\n", /line 1: option 'maxmemory-policy'.*must be one of the following/],
       ["requirepass a b\n", /line 1: option 'requirepass'.*wrong number of arguments/],
     ];
-    for (const [text, re] of cases) {
-      const dir = tempDir();
-      writeFileSync(join(dir, "redis.conf"), text);
-      const r = await failing(["--config", "redis.conf", "--port", port], dir);
-      expect({ text, code: r.code === 0 ? 0 : 1 }).toEqual({ text, code: 1 });
-      expect({ text, matched: re.test(r.out) ? "yes" : r.out }).toEqual({ text, matched: "yes" });
-    }
+    await expectConfigErrors("redis.conf", cases);
   });
 
   test("the shipped template config/aikv.toml starts the server", async () => {
