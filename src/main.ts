@@ -7,6 +7,7 @@ import { AIKV_VERSION, REDIS_VERSION } from "./version.ts";
 import { Network } from "./server/network.ts";
 import { installShutdown } from "./server/shutdown.ts";
 import { startPersistence } from "./commands/rdb.ts";
+import { installEviction } from "./store/eviction.ts";
 
 const USAGE = `Usage: aikv [--config aikv.toml] [--<option> <value> ...]
   e.g. aikv --port 7000 --bind 127.0.0.1 --databases 32 --loglevel debug --requirepass secret
@@ -55,6 +56,20 @@ export async function main(argv: string[]): Promise<Server> {
   }
   // dump.rdb (memory engine) and the automatic saves; loading continues while clients connect
   startPersistence(srv);
+  // engine lsm: open the LSM and check the WAL before listening (damage refuses to start);
+  // the data loads once listening, clients get -LOADING meanwhile
+  let engine: import("./engine/lsm-engine.ts").LsmEngine | null = null;
+  if (srv.cfg.str("engine") === "lsm") {
+    const { openEngine } = await import("./engine/lsm-engine.ts");
+    try {
+      engine = openEngine(srv);
+    } catch (e) {
+      srv.log.warning(`Can't open the lsm engine: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  }
+  const evictor = installEviction(srv, engine !== null);
+  if (engine !== null) evictor.tiering = (await import("./engine/tiering.ts")).tieringHook(engine);
   const net = new Network(srv);
   srv.net = net;
   try {
@@ -65,6 +80,13 @@ export async function main(argv: string[]): Promise<Server> {
   }
   srv.startCron();
   installShutdown(srv);
+  if (engine !== null) {
+    const e = engine;
+    e.recover().catch((err) => {
+      srv.log.warning(`Can't load the data of the lsm engine: ${(err as Error).message}`);
+      process.exit(1);
+    });
+  }
   srv.log.notice(`AiKv ${AIKV_VERSION} (redis ${REDIS_VERSION} compatible) pid=${process.pid} engine=${srv.cfg.str("engine")}`);
   srv.log.notice(`Ready to accept connections tcp on ${srv.cfg.get<string[]>("bind").join(" ")} port ${net.port}`);
   return srv;

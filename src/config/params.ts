@@ -569,5 +569,9 @@ export function params(srv: Server): ParamDef[] {
     { name: "shards", aikv: true, type: "int", def: 1, min: 1, max: 256, flags: IMMUTABLE },
     { name: "lua-rollback", aikv: true, type: "bool", def: true },
     { name: "tiering", aikv: true, type: "bool", def: false },
+    // lsm engine: a checkpoint starts once this much WAL was written since the last one, or
+    // checkpoint-interval seconds after the first change since the last one
+    { name: "checkpoint-wal-size", aikv: true, type: "int", mem: true, def: 64 * MB, min: 1, max: LLONG_MAX },
+    { name: "checkpoint-interval", aikv: true, type: "int", def: 60, min: 1, max: INT_MAX },
   ];
 }

@@ -11,6 +11,7 @@ import { LatencyHistogram } from "./histogram.ts";
 import { CF, type Client } from "./client.ts";
 import { discardTransaction } from "../commands/tx.ts";
 import type { Server } from "./context.ts";
+import { propagateArgv } from "./propagate.ts";
 
 /** Checks run before a command is queued or called; a hook per optional subsystem. */
 export interface Gate {
@@ -121,6 +122,7 @@ export function call(c: Client, cmd: Command, a: Argv): void {
   // One clock read per command: a command's time runs from the previous reading (the batch
   // start or the previous command's end); nested calls (EXEC, scripts) nest correctly.
   const start = srv.clock;
+  ks.writing = (cmd.flags & CMD.WRITE) !== 0;
   try {
     cmd.handler!(c, a);
   } catch (e) {
@@ -147,12 +149,7 @@ export function call(c: Client, cmd: Command, a: Argv): void {
   c.redact = null;
   if (srv.latency.threshold > 0) srv.latency.add(cmd.has(CMD.FAST) ? "fast-command" : "command", us / 1000);
   if (srv.monitors.size !== 0 && (cmd.flags & (CMD.SKIP_MONITOR | CMD.ADMIN)) === 0) feedMonitors(srv, c, a);
-  if (ks.dirty !== dirty && srv.hooks.propagate.length !== 0 && !c.selfPropagated) {
-    const args: Uint8Array[] = [];
-    // Copies (Buffer's slice would be a view of a receive buffer that gets reused).
-    for (let i = 0; i < a.argc; i++) args.push(Uint8Array.prototype.slice.call(a.bytes(i)));
-    srv.propagate(c.dbIndex, args);
-  }
+  if (ks.dirty !== dirty && srv.hooks.propagate.length !== 0 && !c.selfPropagated) propagateArgv(srv, c.dbIndex, a);
   c.selfPropagated = false;
 }
 

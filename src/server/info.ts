@@ -29,7 +29,11 @@ export function human(bytes: number): string {
   return i === 0 ? `${bytes}B` : `${v.toFixed(2)}${units[i]}`;
 }
 
+/** Set while maxmemory accounting runs (src/store/eviction.ts): used_memory is its estimate. */
+export const memoryHooks: { used: (() => number) | null } = { used: null };
+
 export function usedMemory(): number {
+  if (memoryHooks.used !== null) return memoryHooks.used();
   const m = memoryUsage();
   return m.heapUsed + m.external;
 }
@@ -96,7 +100,7 @@ function sectionLines(srv: Server, name: string): [string, string | number][] | 
     }
     case "memory": {
       const m = memoryUsage();
-      const used = m.heapUsed + m.external;
+      const used = memoryHooks.used !== null ? memoryHooks.used() : m.heapUsed + m.external;
       peakMemory = Math.max(peakMemory, used);
       const maxmemory = srv.cfg.num("maxmemory");
       const total = totalmem();

@@ -32,6 +32,12 @@ export class Network {
   port = 0;
   /** SO_REUSEPORT on the listeners (shard workers share the port). */
   reusePort = false;
+  /**
+   * Durability (src/engine/wal.ts): takes a client's reply while the writes it may reflect are
+   * not yet in the WAL (fsynced, with appendfsync always); it hands the bytes back to send().
+   * Returns true when it kept the reply.
+   */
+  hold: ((c: Client) => boolean) | null = null;
   /** client-output-buffer-limit classes (from the config; CONFIG SET replaces them) */
   outputLimits: Record<"normal" | "replica" | "pubsub", OutputLimit>;
 
@@ -176,24 +182,39 @@ export class Network {
       out.n = 0;
       return;
     }
+    if (this.hold !== null && this.hold(c)) return;
     if (out.n !== 0) {
       const n = out.n;
-      this.srv.stats.netOutput += n;
-      if (c.pendingOut.length === 0) {
-        this.srv.stats.ioWrites++;
-        const w = sock.write(out.b, 0, n);
-        if (w < n && w >= 0) {
-          c.pendingOut.push(copyOf(out.b, w, n));
-          c.pendingBytes += n - w;
-        }
-      } else {
-        c.pendingOut.push(copyOf(out.b, 0, n));
-        c.pendingBytes += n;
-      }
       out.n = 0;
+      if (!this.send(c, out.b, n)) return;
       out.shrink();
-      if (c.pendingBytes !== 0 && this.overLimit(c)) return;
     }
+    if (c.flags & CF.CLOSE_AFTER_REPLY && c.pendingBytes === 0) sock.end();
+  }
+
+  /** Writes reply bytes b[0..n) to a client (or queues what the socket does not take). */
+  send(c: Client, b: Uint8Array, n: number): boolean {
+    const sock = c.sock!;
+    this.srv.stats.netOutput += n;
+    if (c.pendingOut.length === 0) {
+      this.srv.stats.ioWrites++;
+      const w = sock.write(b, 0, n);
+      if (w < n && w >= 0) {
+        c.pendingOut.push(copyOf(b, w, n));
+        c.pendingBytes += n - w;
+      }
+    } else {
+      c.pendingOut.push(copyOf(b, 0, n));
+      c.pendingBytes += n;
+    }
+    return !(c.pendingBytes !== 0 && this.overLimit(c));
+  }
+
+  /** Sends reply bytes kept back by `hold` (then closes the client if it asked for it). */
+  release(c: Client, b: Uint8Array): void {
+    const sock = c.sock;
+    if (sock === null || c.flags & CF.CLOSE_ASAP) return;
+    if (b.length !== 0 && !this.send(c, b, b.length)) return;
     if (c.flags & CF.CLOSE_AFTER_REPLY && c.pendingBytes === 0) sock.end();
   }
 

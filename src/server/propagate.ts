@@ -4,7 +4,32 @@
 // (SPOP -> SREM, EXPIRE -> PEXPIREAT, INCRBYFLOAT -> SET, BLPOP -> LPOP, ...) call
 // propagateAs() instead, once per effect command.
 
+import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./client.ts";
+import type { Server } from "./context.ts";
+
+/**
+ * A stream consumer that can take a command straight from the request bytes (the WAL encodes
+ * it at once): dispatch then skips copying the arguments.
+ */
+export interface ArgvConsumer {
+  argv(dbid: number, a: Argv): void;
+}
+
+/** Propagates a command as received (dispatch, when a command changed the dataset). */
+export function propagateArgv(srv: Server, dbid: number, a: Argv): void {
+  const hooks = srv.hooks.propagate;
+  let direct = true;
+  for (let i = 0; i < hooks.length; i++) if ((hooks[i] as Partial<ArgvConsumer>).argv === undefined) direct = false;
+  if (direct) {
+    for (let i = 0; i < hooks.length; i++) (hooks[i] as unknown as ArgvConsumer).argv(dbid, a);
+    return;
+  }
+  const args: Uint8Array[] = [];
+  // Copies (Buffer's slice would be a view of a receive buffer that gets reused).
+  for (let i = 0; i < a.argc; i++) args.push(Uint8Array.prototype.slice.call(a.bytes(i)));
+  srv.propagate(dbid, args);
+}
 
 export function propagateAs(c: Client, args: (string | Uint8Array)[]): void {
   c.selfPropagated = true;

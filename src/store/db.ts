@@ -90,6 +90,9 @@ export class Db {
     t.lru[id] = ks.lfu ? ks.lfuTouch(t.lru[id]!) : ks.lruClock;
     // A running background save copies a collection before a caller may change it in place.
     if (t.saving !== null && t.valueLength(id) < 0) t.saving.before(id);
+    // Likewise a write command may change a collection in place without Keyspace.written
+    // (stream groups): the durable engine counts it as changed (a cold value is loaded first).
+    if (t.track !== null && ks.writing && t.valueLength(id) < 0) t.track.changed(id);
     return id;
   }
 

@@ -41,6 +41,8 @@ export class Keyspace {
   activeExpire = true;
   lazyExpire = true;
   propagate: PropagateFn | null = null;
+  /** Set while a write command runs (dispatch's call()): lookups of collections count as changes. */
+  writing = false;
   /** Set while a command time is frozen (MULTI/EXEC, scripts). */
   frozen = 0;
   /** LFU mode (maxmemory-policy *-lfu): Obj.lru holds minutes<<8 | log counter, as in Redis. */
@@ -157,6 +159,12 @@ export class Keyspace {
     this.modified(db, key);
     if (this.events.flags !== 0) this.events.notify(klass, event, key, db.id);
     this.dirty += dirty;
+    // in-place changes (collections) reach the durable engine and maxmemory accounting here
+    const t = db.dict;
+    if (t.track !== null) {
+      const id = t.find(key);
+      if (id >= 0) t.track.changed(id);
+    }
   }
 
   /** written() for a key known by entry id: the key string is made only if someone needs it. */
@@ -170,6 +178,7 @@ export class Keyspace {
       if (db.blocked !== null && db.blocked.has(key)) this.readyKeys.push([db, key]);
     }
     this.dirty++;
+    if (db.dict.track !== null) db.dict.track.changed(id);
   }
 
   get keyCount(): number {

@@ -49,18 +49,75 @@ export function hashString(k: string): number {
 }
 
 /**
- * Copy-on-write hook of a running background save (src/persistence/snapshot.ts): told before
- * an entry's value or expiry changes or the entry goes, and when an entry is created.
+ * Copy-on-write hook of a running background save (src/persistence/snapshot.ts) or checkpoint
+ * (src/engine/checkpoint.ts): told before an entry's value or expiry changes or the entry goes,
+ * and when an entry is created. Several may run at once: install them with addSaveHook().
  */
 export interface TableSaveHook {
   before(id: number): void;
   created(id: number): void;
 }
 
+/** Several copy-on-write hooks on one table (a BGSAVE and a checkpoint at the same time). */
+class SaveHooks implements TableSaveHook {
+  constructor(readonly list: TableSaveHook[]) {}
+  before(id: number): void {
+    const l = this.list;
+    for (let i = 0; i < l.length; i++) l[i]!.before(id);
+  }
+  created(id: number): void {
+    const l = this.list;
+    for (let i = 0; i < l.length; i++) l[i]!.created(id);
+  }
+}
+
+export function addSaveHook(t: KeyTable, h: TableSaveHook): void {
+  const cur = t.saving;
+  if (cur === null) t.saving = h;
+  else if (cur instanceof SaveHooks) cur.list.push(h);
+  else t.saving = new SaveHooks([cur, h]);
+}
+
+export function removeSaveHook(t: KeyTable, h: TableSaveHook): void {
+  const cur = t.saving;
+  if (cur === h) t.saving = null;
+  else if (cur instanceof SaveHooks) {
+    const i = cur.list.indexOf(h);
+    if (i >= 0) cur.list.splice(i, 1);
+    if (cur.list.length === 1) t.saving = cur.list[0]!;
+    else if (cur.list.length === 0) t.saving = null;
+  }
+}
+
+/**
+ * Follows every change of a table's entries (src/engine/tracker.ts): the durable engine's dirty
+ * keys, maxmemory accounting, and the loader of cold values (tiering). Null unless one of
+ * those is on, so the memory engine without maxmemory pays one null check per change.
+ */
+export interface TableTracker {
+  /** entry `id` was created, or its value or expiry was set (also in-place changes, via Keyspace.written) */
+  changed(id: number): void;
+  /** entry `id` is about to be removed */
+  removing(id: number): void;
+  /** brings the value of a cold entry back (it calls KeyTable.fillValue) */
+  load(id: number): void;
+}
+
+/** vl[] code: the value is an object (or a big string) in objs. */
+const OBJ = -1;
+/** vl[] code: the value is not in memory (tiering): the tracker loads it on first access. */
+const COLD = -2;
+
 export class KeyTable {
   size = 0;
-  /** set while a background save runs; null otherwise */
+  /** set while a background save or checkpoint runs; null otherwise */
   saving: TableSaveHook | null = null;
+  /** change tracker (durable engine, maxmemory); null when nothing needs it */
+  track: TableTracker | null = null;
+  /** arena bytes in live records (keys and string values) */
+  arenaLive = 0;
+  /** entries whose value is cold (tiering) */
+  coldCount = 0;
   /** Keys that have an expiry time. */
   expCount = 0;
   // ---- entry columns, by id ----
@@ -73,7 +130,7 @@ export class KeyTable {
   private rc = new Int32Array(0);
   private ro = new Int32Array(0);
   private kl = new Int32Array(0);
-  /** value length in the arena; -1 when the value is in objs */
+  /** value length in the arena; -1 when the value is in objs, -2 when it is cold (on disk only) */
   private vl = new Int32Array(0);
   private vc = new Int32Array(0);
   /** expiry time (ms) per id; 0 = none */
@@ -146,6 +203,7 @@ export class KeyTable {
       const c = this.addChunk(Buffer.allocUnsafe(n));
       this.fill[c] = n;
       this.liveBytes[c] = n;
+      this.arenaLive += n;
       this.aOff = 0;
       return c;
     }
@@ -156,6 +214,7 @@ export class KeyTable {
     this.aOff = this.fill[c]!;
     this.fill[c] = this.aOff + n;
     this.liveBytes[c] = this.liveBytes[c]! + n;
+    this.arenaLive += n;
     return c;
   }
 
@@ -169,6 +228,7 @@ export class KeyTable {
   }
 
   private release(c: number, bytes: number): void {
+    this.arenaLive -= bytes;
     const left = (this.liveBytes[c] = this.liveBytes[c]! - bytes);
     if (left === 0 && c !== this.tail) this.dropChunk(c);
   }
@@ -300,18 +360,21 @@ export class KeyTable {
     const id = this.newId();
     this.hash[id] = h;
     this.place(id, key, kl, vcap);
-    this.vl[id] = -1;
+    this.vl[id] = OBJ;
     this.exp[id] = 0;
     this.lru[id] = 0;
     this.insertSlot(id, h);
     this.size++;
     if (this.saving !== null) this.saving.created(id);
+    if (this.track !== null) this.track.changed(id);
     return id;
   }
 
   /** Removes an entry by id. */
   removeId(id: number): void {
     if (this.saving !== null) this.saving.before(id);
+    if (this.track !== null) this.track.removing(id);
+    if (this.vl[id] === COLD) this.coldCount--;
     this.removeSlot(id);
     this.release(this.rc[id]!, this.recordSize(id));
     this.rc[id] = -1;
@@ -333,30 +396,137 @@ export class KeyTable {
   private reset(): void {
     const view = this.expires;
     const saving = this.saving;
+    const track = this.track;
     Object.assign(this, new KeyTable());
     (this as { expires: ExpiresView }).expires = view;
     this.saving = saving;
+    this.track = track;
   }
 
   /** The value of an entry (a string value in the arena is materialized). */
   valueOf(id: number): Value {
-    const n = this.vl[id]!;
-    if (n < 0) return this.objs[id]!;
+    let n = this.vl[id]!;
+    if (n < 0) {
+      if (n === OBJ) return this.objs[id]!;
+      this.warm(id);
+      n = this.vl[id]!;
+      if (n < 0) return this.objs[id]!;
+    }
     const o = this.ro[id]! + HEADER + this.kl[id]!;
     return latin1Slice.call(this.chunks[this.rc[id]!]!, o, o + n);
   }
 
   /** For replies: the arena bytes of a string value (chunk, offset, length), or null if not in the arena. */
   valueBytes(id: number): Buffer | null {
-    if (this.vl[id]! < 0) return null;
+    if (this.vl[id]! < 0) {
+      if (this.vl[id] === OBJ) return null;
+      this.warm(id);
+      if (this.vl[id]! < 0) return null;
+    }
     this.vOff = this.ro[id]! + HEADER + this.kl[id]!;
     return this.chunks[this.rc[id]!]!;
   }
   /** Offset set by valueBytes(). */
   vOff = 0;
 
+  /** Length of an arena string value; negative when the value is an object. */
   valueLength(id: number): number {
+    const n = this.vl[id]!;
+    if (n !== COLD) return n;
+    this.warm(id);
     return this.vl[id]!;
+  }
+
+  // ------------------------------------------------------------------ tiering (cold values)
+
+  /** Is the value of `id` on disk only? (No load.) */
+  isCold(id: number): boolean {
+    return this.vl[id] === COLD;
+  }
+
+  /** Is the value of `id` an object (or big string) in objs? (No load.) */
+  isObj(id: number): boolean {
+    return this.vl[id] === OBJ;
+  }
+
+  /** The object value of `id` without loading anything (undefined for arena strings and cold values). */
+  peekObj(id: number): Value | undefined {
+    return this.vl[id] === OBJ ? this.objs[id] : undefined;
+  }
+
+  /** Arena bytes of the record of `id` (key and value capacity, header included). */
+  recordBytes(id: number): number {
+    return this.recordSize(id);
+  }
+
+  /**
+   * Drops the value of `id` from memory (tiering: it lives on disk). The key, expiry and access
+   * clock stay; the record shrinks to the key alone. No hook runs: the value did not change.
+   */
+  setCold(id: number): void {
+    if (this.vl[id] === COLD) return;
+    if (this.vc[id]! > 0) {
+      const oldC = this.rc[id]!;
+      const oldO = this.ro[id]!;
+      const kl = this.kl[id]!;
+      const oldSize = this.recordSize(id);
+      const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
+      this.place(id, keyCopy, kl, 0);
+      this.release(oldC, oldSize);
+    }
+    this.objs[id] = undefined;
+    this.vl[id] = COLD;
+    this.coldCount++;
+  }
+
+  /** Loads a cold value back through the tracker (which calls fillValue()). */
+  private warm(id: number): void {
+    if (this.track === null) throw new Error("cold value without a loader");
+    this.track.load(id);
+    if (this.vl[id] === COLD) throw new Error("cold value was not loaded");
+  }
+
+  /**
+   * Stores the loaded value of a cold entry (or of an entry being loaded from disk). No hook
+   * runs: for the rest of the server the value never changed.
+   */
+  fillValue(id: number, v: Value): void {
+    if (this.vl[id] === COLD) this.coldCount--;
+    if (typeof v === "string" && v.length <= BIG_VALUE) {
+      const n = v.length;
+      if (n > this.vc[id]!) {
+        const oldC = this.rc[id]!;
+        const oldO = this.ro[id]!;
+        const kl = this.kl[id]!;
+        const oldSize = this.recordSize(id);
+        const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
+        this.place(id, keyCopy, kl, n);
+        this.release(oldC, oldSize);
+      }
+      const b = this.chunks[this.rc[id]!]!;
+      const o = this.ro[id]! + HEADER + this.kl[id]!;
+      if (n < 32) for (let i = 0; i < n; i++) b[o + i] = v.charCodeAt(i);
+      else b.latin1Write(v, o, n);
+      this.vl[id] = n;
+      this.objs[id] = undefined;
+    } else {
+      this.vl[id] = OBJ;
+      this.objs[id] = v;
+    }
+  }
+
+  /** Copies the key bytes of `id` into dst at off; returns the key length. */
+  keyInto(id: number, dst: Uint8Array, off: number): number {
+    const n = this.kl[id]!;
+    const ch = this.chunks[this.rc[id]!]!;
+    const o = this.ro[id]! + HEADER;
+    if (n <= 32) for (let i = 0; i < n; i++) dst[off + i] = ch[o + i]!;
+    else dst.set(ch.subarray(o, o + n), off);
+    return n;
+  }
+
+  keyLength(id: number): number {
+    return this.kl[id]!;
   }
 
   /** Key of an entry as a latin1 string. */
@@ -370,14 +540,17 @@ export class KeyTable {
     if (this.saving !== null) this.saving.before(id);
     if (typeof v === "string" && v.length <= BIG_VALUE) this.setStringValue(id, v, v.length);
     else {
-      this.vl[id] = -1;
+      if (this.vl[id] === COLD) this.coldCount--;
+      this.vl[id] = OBJ;
       this.objs[id] = v;
+      if (this.track !== null) this.track.changed(id);
     }
   }
 
   /** Stores string bytes (from a string or a byte range) as the value of `id`. */
   setStringValue(id: number, v: string | Uint8Array, n: number, from = 0): void {
     if (this.saving !== null) this.saving.before(id);
+    if (this.vl[id] === COLD) this.coldCount--;
     if (n > this.vc[id]!) {
       // Move the record to a larger one; keep some slack for APPEND-like growth.
       const oldC = this.rc[id]!;
@@ -401,6 +574,7 @@ export class KeyTable {
     } else b.set(from === 0 && v.length === n ? v : v.subarray(from, from + n), o);
     this.vl[id] = n;
     this.objs[id] = undefined;
+    if (this.track !== null) this.track.changed(id);
   }
 
   // ------------------------------------------------------------------ Map-like API
@@ -486,6 +660,7 @@ export class KeyTable {
     if (this.saving !== null) this.saving.before(id);
     if (this.exp[id] === 0) this.expCount++;
     this.exp[id] = when;
+    if (this.track !== null) this.track.changed(id);
   }
 
   clearExp(id: number): boolean {
@@ -493,7 +668,19 @@ export class KeyTable {
     if (this.saving !== null) this.saving.before(id);
     this.exp[id] = 0;
     this.expCount--;
+    if (this.track !== null) this.track.changed(id);
     return true;
+  }
+
+  /** Sets the expiry of an entry being loaded from disk (no hook runs). */
+  loadExp(id: number, when: number): void {
+    if (this.exp[id] === 0) this.expCount++;
+    this.exp[id] = when;
+  }
+
+  /** Bytes of the index and the per-entry columns (for maxmemory accounting). */
+  overheadBytes(): number {
+    return this.cap * 44 + this.slots.length * 4;
   }
 
   /** Map-like view of the expiry column (what used to be a Map<string, number>). */
