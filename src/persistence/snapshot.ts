@@ -17,7 +17,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Server } from "../server/context.ts";
-import type { KeyTable, TableSaveHook } from "../store/keytable.ts";
+import { addSaveHook, removeSaveHook, type KeyTable, type TableSaveHook } from "../store/keytable.ts";
 import type { Db } from "../store/db.ts";
 import { usedMemory } from "../server/info.ts";
 import { REDIS_VERSION } from "../version.ts";
@@ -196,7 +196,7 @@ class TableState implements TableSaveHook {
   }
 
   detach(): void {
-    if (this.t.saving === this) this.t.saving = null;
+    removeSaveHook(this.t, this);
   }
 }
 
@@ -233,7 +233,7 @@ export class BgSave {
     }
     for (const db of dbsToSave(srv)) {
       const st = new TableState(this, db.dict, db.id);
-      db.dict.saving = st;
+      addSaveHook(db.dict, st);
       this.states.push(st);
       this.keysTotal += st.size0;
     }
