@@ -5,7 +5,8 @@
 // Commands are pipelined with a bounded window, and a progress line shows bytes, keys and rate.
 
 import { connect, type Socket } from "node:net";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { isZstd, zstdDecompress } from "./zstd.ts";
 import { RDB_OPCODE_FUNCTION2 } from "../rdb/constants.ts";
 import { dumpPayload, payloadWriter, sealPayload } from "../rdb/dump.ts";
 import { RdbFileReader, type LoadedKey } from "../rdb/file.ts";
@@ -156,8 +157,10 @@ function human(n: number): string {
 
 /** Imports the file; resolves with counts (errors reported by the server included). */
 export async function importRdb(o: ImportOptions, log: (s: string) => void = (s) => process.stderr.write(s)): Promise<ImportResult> {
-  const size = statSync(o.file).size;
-  const buf = readFileSync(o.file);
+  let buf: Buffer = readFileSync(o.file);
+  // A zstd-compressed snapshot (aikv-tool export file.rdb.zst) is decompressed first.
+  if (isZstd(buf)) buf = zstdDecompress(buf);
+  const size = buf.length;
   const reader = new RdbFileReader(buf, { lim: LIMITS });
   if (!reader.checksumOk()) throw new RdbFormatError("wrong RDB checksum: the file is damaged");
   const pipe = await Pipe.open(o.host, o.port);

@@ -1,14 +1,17 @@
 #!/usr/bin/env bun
 // `aikv-tool`: command-line utilities around AiKv.
-//   aikv-tool import <dump.rdb> [--host h] [--port p] [--user u] [--password pw] [--no-replace]
+//   aikv-tool import <dump.rdb[.zst]> [--host h] [--port p] [--user u] [--password pw] [--no-replace]
 //                               [--pipeline n] [--quiet]
+//   aikv-tool export <file.rdb[.zst]> [--host h] [--port p] [--user u] [--password pw] [--quiet]
 
+import { exportRdb, type ExportOptions } from "./export.ts";
 import { importRdb, type ImportOptions } from "./import.ts";
 
 const USAGE = `Usage: aikv-tool <command> [options]
 
 Commands:
-  import <file.rdb>   Load an RDB file (written by redis-server or AiKv) into a running server.
+  import <file.rdb>   Load an RDB file (written by redis-server or AiKv, optionally zstd-compressed)
+                      into a running server.
       --host <h>        server address (default 127.0.0.1)
       --port <p>        server port (default 6379)
       --user <u>        ACL user for AUTH
@@ -16,6 +19,9 @@ Commands:
       --no-replace      keep keys that already exist (they are reported as errors)
       --pipeline <n>    commands in flight at most (default 1000)
       --quiet           no progress display
+  export <file.rdb>   Write every key of a running server (AiKv or redis-server) to an RDB file
+                      that both load; zstd-compressed when the name ends in .zst.
+      --host, --port, --user, --password, --quiet as for import
   help                This text.`;
 
 function fail(msg: string): never {
@@ -29,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return cmd === undefined ? 2 : 0;
   }
+  if (cmd === "export") return exportMain(argv.slice(1));
   if (cmd !== "import") fail(`unknown command '${cmd}'\n${USAGE}`);
   const o: ImportOptions = { file: "", host: "127.0.0.1", port: 6379, user: null, password: null, replace: true, window: 1000, quiet: false };
   for (let i = 1; i < argv.length; i++) {
@@ -64,6 +71,37 @@ export async function main(argv: string[]): Promise<number> {
     return r.errors ? 1 : 0;
   } catch (e) {
     process.stderr.write(`aikv-tool: import failed: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function exportMain(argv: string[]): Promise<number> {
+  const o: ExportOptions = { file: "", host: "127.0.0.1", port: 6379, user: null, password: null, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--host" || a === "-h") o.host = val();
+    else if (a === "--port" || a === "-p") {
+      o.port = Number(val());
+      if (!Number.isInteger(o.port) || o.port <= 0 || o.port > 65535) fail("bad --port");
+    } else if (a === "--user") o.user = val();
+    else if (a === "--password" || a === "-a") o.password = val();
+    else if (a === "--quiet" || a === "-q") o.quiet = true;
+    else if (a.startsWith("-")) fail(`unknown option ${a}`);
+    else if (o.file === "") o.file = a;
+    else fail(`unexpected argument ${a}`);
+  }
+  if (o.file === "") fail("export needs a file name");
+  try {
+    const r = await exportRdb(o);
+    process.stderr.write(`exported ${r.keys} keys (${r.bytes} bytes) in ${r.seconds.toFixed(2)} s\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`aikv-tool: export failed: ${(e as Error).message}\n`);
     return 1;
   }
 }
