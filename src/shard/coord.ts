@@ -108,7 +108,7 @@ function cross(node: Node, c: Client, cmd: Command, a: Argv): string | null {
   const slot = node.newSlot(c, -1, 0);
   const op: Op = { kind, c, slot, cmd, argv: a.clone(), keys, deadline, cancelled: null, run: null };
   if (kind === OP.POLL) polling.set(op, null);
-  node.startOp(op);
+  node.startOp(op, kind !== OP.POLL);
   return ROUTED;
 }
 
@@ -246,14 +246,44 @@ function execRoute(node: Node, c: Client, cmd: Command, a: Argv): string | null 
 
 // ---- the session -------------------------------------------------------------------------------
 
+/** Operations of one kind that can share one LOCK ... UNLOCK (run as if one after the other). */
+function batchable(node: Node, op: Op): boolean {
+  if (op.kind === OP.SPLIT) return true;
+  return op.kind === OP.PULL && !(op.cmd.name === "exec" && watchShards(node, op.c).length !== 0);
+}
+
+const MAX_BATCH = 64;
+
 async function runSession(node: Node): Promise<void> {
   try {
-    for (let k = 0; k < 64 && node.ops.length !== 0; k++) {
+    for (let k = 0; k < 1024 && node.ops.length !== 0; ) {
       const op = node.ops.shift()!;
       if (!node.alive(op.c)) {
         polling.delete(op);
         continue;
       }
+      // Consecutive operations of the same kind run under one lock round trip.
+      if (batchable(node, op) && node.ops.length !== 0) {
+        const batch = [op];
+        while (batch.length < MAX_BATCH && node.ops.length !== 0 && node.ops[0]!.kind === op.kind && batchable(node, node.ops[0]!)) {
+          const next = node.ops.shift()!;
+          if (node.alive(next.c)) batch.push(next);
+        }
+        if (batch.length > 1) {
+          k += batch.length;
+          node.stats.ops += batch.length;
+          let replies: Uint8Array[];
+          try {
+            replies = op.kind === OP.SPLIT ? await splitBatch(node, batch) : await pullBatch(node, batch);
+          } catch (e) {
+            node.srv.log.warning(`shard ${node.me}: cross-shard batch failed: ${(e as Error)?.stack ?? e}`);
+            replies = batch.map((b) => errBytes(`ERR internal error running '${b.cmd.name}' across shards: ${(e as Error)?.message ?? e}`));
+          }
+          batch.forEach((b, i) => node.complete(b.c, b.slot, replies[i]!, false));
+          continue;
+        }
+      }
+      k++;
       node.stats.ops++;
       let reply: Uint8Array | null;
       try {
@@ -307,8 +337,9 @@ function bufFor(m: Map<number, Buf | null>, s: number): Buf {
 }
 
 /** CMD item for a command given as args. */
-export function cmdItem(b: Buf, db: number, proto: number, flags: number, args: readonly (string | Uint8Array)[] | Argv): void {
+export function cmdItem(b: Buf, db: number, proto: number, flags: number, args: readonly (string | Uint8Array)[] | Argv, cid = 0): void {
   b.u8(I.CMD);
+  b.f64(cid);
   b.u32(db);
   b.u8(proto);
   b.u8(flags);
@@ -380,6 +411,19 @@ async function withBorrowed(
   return { reply, pushes, shards: [...items.keys()] };
 }
 
+/** Borrowing operations under one lock: every key of every operation borrowed once, the operations run here in order. */
+async function pullBatch(node: Node, ops: Op[]): Promise<Uint8Array[]> {
+  const keys: KeyRef[] = [];
+  for (const op of ops) for (const k of op.keys) add(keys, k.db, k.key, k.owner);
+  const replies: Uint8Array[] = [];
+  const { pushes, shards } = await withBorrowed(node, ops[0]!.c, keys, [], F.LOCK, () => {
+    for (const op of ops) replies.push(node.runLocal(op.c, op.cmd, op.argv, 0));
+    return replies[0]!;
+  });
+  unlockAll(node, shards, pushes, ops[0]!.c.id);
+  return replies;
+}
+
 async function pullOp(node: Node, op: Op, flags: number): Promise<Uint8Array> {
   const c = op.c;
   const watch = op.cmd.name === "exec" ? watchShards(node, c) : [];
@@ -445,12 +489,16 @@ function nullFor(name: string, proto: number): Uint8Array {
   return enc(name === "blmove" || name === "brpoplpush" ? "$-1\r\n" : "*-1\r\n");
 }
 
-async function splitOp(node: Node, op: Op): Promise<Uint8Array> {
-  const c = op.c;
+/** How a splittable command divides: its pieces per shard, and where each key's answer comes from. */
+interface SplitPlan {
+  groups: Map<number, number[]>;
+  order: [number, number][];
+  step: number;
+}
+
+function splitPlan(node: Node, op: Op): SplitPlan {
   const a = op.argv;
-  const me = node.me;
-  const name = op.cmd.name;
-  const step = name === "mset" ? 2 : 1;
+  const step = op.cmd.name === "mset" ? 2 : 1;
   const groups = new Map<number, number[]>();
   const order: [number, number][] = [];
   for (let i = 1; i < a.argc; i += step) {
@@ -460,22 +508,66 @@ async function splitOp(node: Node, op: Op): Promise<Uint8Array> {
     order.push([o, g.length]);
     g.push(i);
   }
-  const argsOf = (idx: number[]): Uint8Array[] => {
-    const out: Uint8Array[] = [a.bytes(0)];
-    for (const i of idx) for (let j = 0; j < step; j++) out.push(a.bytes(i + j));
-    return out;
-  };
-  const items = new Map<number, Buf | null>();
-  for (const [o, idx] of groups) {
-    if (o === me) continue;
-    cmdItem(bufFor(items, o), c.dbIndex, c.proto, 0, argsOf(idx));
+  return { groups, order, step };
+}
+
+/** A piece of a split command: the name and the chosen arguments, as views of the original (no copy). */
+function pieceArgv(op: Op, plan: SplitPlan, idx: number[]): Argv {
+  const a = op.argv;
+  const p = new Argv();
+  const argc = 1 + idx.length * plan.step;
+  const offs = new Int32Array(argc * 2);
+  offs[0] = a.offs[0]!;
+  offs[1] = a.offs[1]!;
+  let n = 2;
+  for (const i of idx) {
+    for (let j = 0; j < plan.step; j++) {
+      offs[n++] = a.offs[(i + j) * 2]!;
+      offs[n++] = a.offs[(i + j) * 2 + 1]!;
+    }
   }
-  const res = await lockAll(node, items, c.id);
-  const replies = new Map<number, Uint8Array>();
-  for (const [s, r] of res) replies.set(s, r[0]!);
-  const local = groups.get(me);
-  if (local !== undefined) replies.set(me, node.runLocal(c, op.cmd, Argv.of(argsOf(local)), 0));
-  unlockAll(node, res.keys(), null, c.id);
+  p.buf = a.buf;
+  p.offs = offs;
+  p.argc = argc;
+  return p;
+}
+
+async function splitOp(node: Node, op: Op): Promise<Uint8Array> {
+  return (await splitBatch(node, [op]))[0]!;
+}
+
+/**
+ * Split operations under one lock: every remote piece runs on its shard in operation order at
+ * LOCK time, then the local pieces in the same order, then UNLOCK. Each shard applies the
+ * operations one after the other with nothing in between, as one server would.
+ */
+async function splitBatch(node: Node, ops: Op[]): Promise<Uint8Array[]> {
+  const me = node.me;
+  const plans = ops.map((op) => splitPlan(node, op));
+  const items = new Map<number, Buf | null>();
+  /** per shard: the operation of each result */
+  const who = new Map<number, number[]>();
+  ops.forEach((op, k) => {
+    for (const [o, idx] of plans[k]!.groups) {
+      if (o === me) continue;
+      cmdItem(bufFor(items, o), op.c.dbIndex, op.c.proto, 0, pieceArgv(op, plans[k]!, idx), op.c.id);
+      let w = who.get(o);
+      if (w === undefined) who.set(o, (w = []));
+      w.push(k);
+    }
+  });
+  const res = await lockAll(node, items, ops[0]!.c.id);
+  const replies = ops.map(() => new Map<number, Uint8Array>());
+  for (const [s, r] of res) who.get(s)!.forEach((k, i) => replies[k]!.set(s, r[i]!));
+  ops.forEach((op, k) => {
+    const local = plans[k]!.groups.get(me);
+    if (local !== undefined) replies[k]!.set(me, node.runLocal(op.c, op.cmd, pieceArgv(op, plans[k]!, local), 0));
+  });
+  unlockAll(node, res.keys(), null, ops[0]!.c.id);
+  return ops.map((op, k) => splitReply(op.cmd.name, plans[k]!.order, replies[k]!));
+}
+
+function splitReply(name: string, order: [number, number][], replies: Map<number, Uint8Array>): Uint8Array {
   for (const r of replies.values()) if (r[0] === 45) return r;
   switch (name) {
     case "mset":

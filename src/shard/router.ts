@@ -20,7 +20,8 @@ import { Argv } from "../resp/argv.ts";
 import { RequestParser } from "../resp/parser.ts";
 import { CF, Client, type ShardHook } from "../server/client.ts";
 import type { Server } from "../server/context.ts";
-import { call, gates, resolve, ROUTED } from "../server/dispatch.ts";
+import { call, gates, processCommand, resolve, ROUTED } from "../server/dispatch.ts";
+import { isBlockedOnKeys } from "../server/blocking.ts";
 import { CMD, type Command } from "../commands/table.ts";
 import { commandKeys } from "../commands/keyspec.ts";
 import { keySlot, keySlotStr, SLOTS } from "../cluster/slot.ts";
@@ -42,7 +43,7 @@ export const REQF = {
 
 /** Item tags in ASK/LOCK/OP/UNLOCK payloads. */
 export const I = {
-  /** u32 db, u8 proto, u8 flags, RESP command -> its reply */
+  /** f64 client id (0: the frame's), u32 db, u8 proto, u8 flags, RESP command -> its reply */
   CMD: 1,
   /** u32 db, key -> u8 exists [f64 expire-at (-1: none), payload] */
   PULL: 2,
@@ -94,6 +95,8 @@ export class Slot {
   unblock = false;
   /** rewrites the reply before it is delivered (SCAN cursors) */
   map: ((r: Uint8Array) => Uint8Array) | null = null;
+  /** the slot of a pipelined cross-shard operation (Home.pendingOps) */
+  op = false;
 }
 
 const copyOf = (b: Uint8Array, s: number, e: number): Uint8Array => Uint8Array.prototype.slice.call(b, s, e);
@@ -108,6 +111,10 @@ export class Home implements ShardHook {
   readonly watch: Uint8Array;
   watching = false;
   nextReq = 1;
+  /** pipelined cross-shard operations not done yet: only more of them may run meanwhile */
+  pendingOps = 0;
+  /** the client's next command waits for pendingOps to reach 0 */
+  waitsForOps = false;
 
   constructor(n: number) {
     this.at = new Uint8Array(n);
@@ -303,6 +310,14 @@ export class Node {
       this.park(c);
       return ROUTED;
     }
+    if (h !== null && (h as Home).pendingOps !== 0 && !((c.flags & CF.MULTI) === 0 && this.spansShards(cmd, a))) {
+      // After a pipelined cross-shard operation only more of them may go ahead (they queue in
+      // order); anything else waits until they are done.
+      (h as Home).waitsForOps = true;
+      c.parser.unread();
+      c.flags |= CF.BLOCKED;
+      return ROUTED;
+    }
     if (c.flags & CF.MULTI) return this.inMulti(c, cmd, a);
     const r = this.routes.get(cmd);
     return r === undefined ? null : r(c, cmd, a);
@@ -310,6 +325,21 @@ export class Node {
 
   /** Set by coord.ts: what MULTI-time commands do (EXEC, DISCARD). */
   inMulti: (c: Client, cmd: Command, a: Argv) => string | null = () => null;
+
+  /** True for a plain command (not global) whose keys live on several shards. */
+  spansShards(cmd: Command, a: Argv): boolean {
+    if (this.globals.has(cmd) || (cmd.flags & (CMD.BLOCKING | CMD.PUBSUB)) !== 0 || !this.routes.has(cmd)) return false;
+    const idx = this.keyIndexes(cmd, a);
+    if (idx === null) return false;
+    let owner = -1;
+    for (const i of idx) {
+      if (i >= a.argc) continue;
+      const o = this.ownerOfArg(a, i);
+      if (owner === -1) owner = o;
+      else if (o !== owner) return true;
+    }
+    return false;
+  }
 
   /** The route of a command with keys: here, one other shard, or a cross-shard operation. */
   keyedRoute(cmd: Command, cross: (c: Client, cmd: Command, a: Argv) => string | null): Route {
@@ -423,6 +453,14 @@ export class Node {
     if (bytes !== null) s.reply = s.map !== null ? s.map(bytes) : view ? copyOf(bytes, 0, bytes.length) : bytes;
     if (!this.alive(c)) return;
     this.srv.markDirty(c);
+    if (s.op) {
+      const h = c.shard as Home;
+      if (--h.pendingOps === 0 && h.waitsForOps) {
+        h.waitsForOps = false;
+        c.flags &= ~CF.BLOCKED;
+        this.srv.net?.resume(c);
+      }
+    }
     if (s.unblock) {
       s.unblock = false;
       c.flags &= ~CF.BLOCKED;
@@ -499,8 +537,14 @@ export class Node {
     this.runReq(p, f.req, f.db, f.proto, f.aux, f.b.subarray(f.s, f.e));
   }
 
+  /**
+   * Runs a forwarded command on its proxy: the gate chain and call() as for a socket client
+   * (without the socket loop: the command is already parsed). A reply written now goes home
+   * at once; a command that blocks answers later through the proxy's socket stand-in.
+   */
   private runReq(p: Proxy, req: number, db: number, proto: number, flags: number, bytes: Uint8Array): void {
     const c = p.c;
+    const srv = this.srv;
     p.busy = true;
     p.cur = req;
     p.noReply = (flags & REQF.NOREPLY) !== 0;
@@ -509,11 +553,30 @@ export class Node {
     if (flags & REQF.NO_TOUCH) c.flags |= CF.NO_TOUCH;
     else c.flags &= ~CF.NO_TOUCH;
     this.stats.served++;
-    c.parser.feed(bytes);
-    this.srv.net!.process(c);
-    // A command that wrote nothing and did not block (a reply turned off): do not wait for it.
-    if (p.busy && !(c.flags & CF.BLOCKED) && c.out.n === 0 && p.noReply) p.busy = false;
+    // The command clock, once per batch of frames (as the network loop does per read).
+    if (this.clockSeq !== this.t.drainSeq) {
+      this.clockSeq = this.t.drainSeq;
+      const now = performance.now();
+      srv.clock = now;
+      srv.ks.setNow(srv.ks.clockOffset + now);
+    }
+    const a = argvInto(this.scratch, bytes);
+    const out = c.out;
+    const mark = out.n;
+    processCommand(c, a);
+    if (c.flags & CF.BLOCKED) {
+      // Held by CLIENT PAUSE (not blocked on keys): it runs again from the parser when resumed.
+      if (!isBlockedOnKeys(c)) c.parser.feed(copyOf(bytes, 0, bytes.length));
+      return;
+    }
+    const end = out.n;
+    out.n = mark;
+    this.proxyWrote(p, out.b, mark, end);
+    if (srv.dirty.size !== 0) srv.flushDirty();
   }
+
+  private clockSeq = -1;
+  private readonly scratch = new Argv();
 
   /** The proxy's reply went out: send it home, then run the proxy's next queued request. */
   proxyWrote(p: Proxy, b: Uint8Array, s: number, e: number): void {
@@ -524,10 +587,22 @@ export class Node {
       this.t.end(p.home);
     }
     p.busy = false;
-    if (p.queue.length !== 0) queueMicrotask(() => this.pump(p));
+    if (p.queue.length !== 0 && !this.pumping) queueMicrotask(() => this.pump(p));
   }
 
+  private pumping = false;
+
   private pump(p: Proxy): void {
+    this.clockSeq = -1;
+    this.pumping = true;
+    try {
+      this.pumpQueue(p);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpQueue(p: Proxy): void {
     while (!p.busy && p.queue.length !== 0 && this.proxies.get(p.c.id) === p) {
       if (this.lockedBy !== -1) {
         // Runs after the release (the queue keeps its order).
@@ -668,11 +743,12 @@ export class Node {
       const tag = rd.u8();
       switch (tag) {
         case I.CMD: {
+          const who = rd.f64();
           const db = rd.u32();
           const proto = rd.u8();
           const flags = rd.u8();
           const cmd = rd.resp();
-          const r = this.execItem(this.proxyFor(cid, src).c, db, proto, flags, cmd);
+          const r = this.execItem(this.proxyFor(who === 0 ? cid : who, src).c, db, proto, flags, cmd);
           res?.bytes(r);
           break;
         }
@@ -870,10 +946,16 @@ export class Node {
   // ---- the global lock -------------------------------------------------------------------------
 
   /** Queues a cross-shard operation; the client waits for it. */
-  startOp(op: Op): void {
+  startOp(op: Op, pipelined = false): void {
     const c = op.c;
-    op.slot.unblock = true;
-    c.flags |= CF.BLOCKED;
+    if (pipelined) {
+      // Later commands of the client wait in the gate (more cross-shard operations queue).
+      op.slot.op = true;
+      this.home(c).pendingOps++;
+    } else {
+      op.slot.unblock = true;
+      c.flags |= CF.BLOCKED;
+    }
     this.ops.push(op);
     this.kick();
   }
@@ -955,12 +1037,16 @@ const UNWATCH = Buffer.from("*1\r\n$7\r\nUNWATCH\r\n");
 
 /** An Argv over a RESP multibulk (as the sender encoded it). */
 export function argvOf(b: Uint8Array): Argv {
-  const a = new Argv();
+  return argvInto(new Argv(), b);
+}
+
+/** Points `a` at the RESP multibulk in b (no copy). */
+export function argvInto(a: Argv, b: Uint8Array): Argv {
   let p = 1;
   let n = 0;
   while (b[p] !== 13) n = n * 10 + (b[p++]! - 48);
   p += 2;
-  const offs = new Int32Array(Math.max(2, n * 2));
+  const offs = a.offs.length >= n * 2 ? a.offs : new Int32Array(Math.max(2, n * 2));
   for (let i = 0; i < n; i++) {
     p++; // '$'
     let len = 0;

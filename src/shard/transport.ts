@@ -227,8 +227,12 @@ export class Transport {
     }
   };
 
+  /** Counts drain() calls (receivers refresh per-batch state, like the command clock). */
+  drainSeq = 0;
+
   /** Reads every ring and dispatches complete frames. */
   drain(): void {
+    this.drainSeq++;
     for (let src = 0; src < this.n; src++) {
       const r = this.inn[src];
       if (r === null) continue;

@@ -67,6 +67,12 @@ async function start(m: StartMsg): Promise<void> {
   nw.reusePort = true;
   s.net = nw;
   net = nw;
+  if (process.env.AIKV_SHARD_STATS) {
+    setInterval(() => {
+      const t = n.t;
+      s.log.notice(`shard ${n.me}: ${JSON.stringify(n.stats)} frames in/out ${t.framesIn}/${t.framesOut} wakeups ${t.wakeups} notifies ${t.notifies}`);
+    }, Number(process.env.AIKV_SHARD_STATS) || 2000).unref?.();
+  }
   post({ type: "ready", index: m.index, slots: n.range(m.index) });
 }
 
