@@ -286,13 +286,14 @@ export class LsmEngine {
       process.exit(1);
     };
     wal.release = (c, b) => srv.net?.release(c, b);
-    if (srv.net !== null) srv.net.hold = wal.hold;
+    if (srv.net !== null && !process.env.AIKV_X_NOHOLD) srv.net.hold = wal.hold;
     const hook = ((db: number, args: (string | Uint8Array)[]) => {
       wal.append(db, args);
       this.noteCommand(args[0]!);
     }) as PropagateFn & ArgvConsumer;
+    const nowal = !!process.env.AIKV_X_NOWAL;
     hook.argv = (db: number, a: Argv) => {
-      wal.appendArgv(db, a);
+      if (!nowal) wal.appendArgv(db, a);
       if (this.firstDirty === 0) this.firstDirty = Date.now();
       // whole-db commands and function changes (FLUSHDB FLUSHALL FUNCTION SWAPDB)
       const c0 = a.buf[a.offs[0]!]! | 0x20;

@@ -39,6 +39,11 @@ export class Tracker implements TableTracker {
   /** counted object bytes per id */
   sz = new Float64Array(64);
   objBytes = 0;
+  /** objects changed since they were last measured (flag by id, and the list) */
+  private tf = new Uint8Array(64);
+  private touched: number[] = [];
+  /** the id changed last (Keyspace.written checks it before looking the key up) */
+  last = -1;
   /** changes of JSON documents since their size was measured (they are measured in O(n)) */
   private jsonSkips = 0;
   /** loads a cold value (tiering) */
@@ -58,6 +63,7 @@ export class Tracker implements TableTracker {
     tr.mute = !markAll;
     for (let id = 0; id < t.top; id++) if (t.live(id)) tr.changed(id);
     tr.mute = false;
+    tr.measure();
     t.track = tr;
     return tr;
   }
@@ -72,6 +78,9 @@ export class Tracker implements TableTracker {
     const s = new Float64Array(cap);
     s.set(this.sz);
     this.sz = s;
+    const f = new Uint8Array(cap);
+    f.set(this.tf);
+    this.tf = f;
   }
 
   changed(id: number): void {
@@ -80,17 +89,35 @@ export class Tracker implements TableTracker {
       this.dirty[id] = 1;
       this.ids.push(id);
     }
+    this.last = id;
     const t = this.t;
     if (t.isObj(id)) {
-      const v = t.peekObj(id);
-      if (v !== undefined && typeof v !== "string" && v.type === "ReJSON-RL" && this.sz[id]! > 65536 && (++this.jsonSkips & 15) !== 0) return;
-      const b = sizeOf(v);
-      this.objBytes += b - this.sz[id]!;
-      this.sz[id] = b;
+      // objects change in place after their lookup: measured when memory() is read
+      if (this.tf[id] === 0) {
+        this.tf[id] = 1;
+        this.touched.push(id);
+      }
     } else if (this.sz[id] !== 0) {
       this.objBytes -= this.sz[id]!;
       this.sz[id] = 0;
     }
+  }
+
+  /** Measures the objects changed since the last call. */
+  measure(): void {
+    const t = this.t;
+    const ids = this.touched;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      this.tf[id] = 0;
+      if (!t.live(id)) continue;
+      const v = t.peekObj(id);
+      if (v !== undefined && typeof v !== "string" && v.type === "ReJSON-RL" && this.sz[id]! > 65536 && (++this.jsonSkips & 15) !== 0) continue;
+      const b = sizeOf(v);
+      this.objBytes += b - this.sz[id]!;
+      this.sz[id] = b;
+    }
+    ids.length = 0;
   }
 
   removing(id: number): void {
@@ -140,6 +167,7 @@ export class Tracker implements TableTracker {
 
   /** Memory of the table: arena records, columns and index, objects, this tracker. */
   memory(): number {
+    if (this.touched.length !== 0) this.measure();
     return this.t.arenaLive + this.t.overheadBytes() + this.objBytes + this.dirty.length * 9;
   }
 

@@ -246,8 +246,6 @@ export interface WalStats {
 }
 
 const INITIAL = 64 * 1024;
-const DIGITS: Uint8Array[] = [];
-for (let i = 0; i < 16; i++) DIGITS.push(new TextEncoder().encode(String(i)));
 
 export class WalWriter {
   readonly dir: string;
@@ -409,12 +407,27 @@ export class WalWriter {
   }
 
   private num(v: number): void {
-    if (v < 16) {
-      const d = DIGITS[v]!;
-      for (let i = 0; i < d.length; i++) this.buf[this.pos++] = d[i]!;
+    const b = this.buf;
+    if (v < 10) {
+      b[this.pos++] = 48 + v;
       return;
     }
-    this.pos += this.buf.latin1Write(String(v), this.pos);
+    if (v < 100) {
+      const q = (v / 10) | 0;
+      b[this.pos++] = 48 + q;
+      b[this.pos++] = 48 + v - q * 10;
+      return;
+    }
+    let len = 1;
+    for (let n = v; n >= 10; n = Math.floor(n / 10)) len++;
+    let p = this.pos + len;
+    while (v >= 10) {
+      const q = Math.floor(v / 10);
+      b[--p] = 48 + v - q * 10;
+      v = q;
+    }
+    b[--p] = 48 + v;
+    this.pos += len;
   }
 
   private line(prefix: number, v: number): void {

@@ -160,10 +160,13 @@ export class Keyspace {
     if (this.events.flags !== 0) this.events.notify(klass, event, key, db.id);
     this.dirty += dirty;
     // in-place changes (collections) reach the durable engine and maxmemory accounting here
+    // (usually already told by the lookup: then no second lookup)
     const t = db.dict;
-    if (t.track !== null) {
-      const id = t.find(key);
-      if (id >= 0) t.track.changed(id);
+    const tr = t.track;
+    if (tr !== null) {
+      let id = tr.last;
+      if (id < 0 || !t.isKey(id, key)) id = t.find(key);
+      if (id >= 0) tr.changed(id);
     }
   }
 

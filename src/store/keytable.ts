@@ -99,6 +99,8 @@ export interface TableTracker {
   changed(id: number): void;
   /** entry `id` is about to be removed */
   removing(id: number): void;
+  /** the entry changed last (a hint: Keyspace.written compares its key before a lookup) */
+  readonly last: number;
   /** brings the value of a cold entry back (it calls KeyTable.fillValue) */
   load(id: number): void;
 }
@@ -438,6 +440,11 @@ export class KeyTable {
   }
 
   // ------------------------------------------------------------------ tiering (cold values)
+
+  /** Is `id` the live entry of key `k`? */
+  isKey(id: number, k: string): boolean {
+    return id < this.top && this.rc[id]! >= 0 && this.keyEqStr(id, k);
+  }
 
   /** Is the value of `id` on disk only? (No load.) */
   isCold(id: number): boolean {
