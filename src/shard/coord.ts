@@ -401,6 +401,10 @@ async function withBorrowed(
       });
     }
     reply = body(dirty);
+  } catch (e) {
+    // Never leave the owners held: the write-backs of what was borrowed still go out.
+    node.srv.log.warning(`shard ${me}: cross-shard operation failed: ${(e as Error)?.stack ?? e}`);
+    reply = errBytes(`ERR internal error in a cross-shard operation: ${(e as Error)?.message ?? e}`);
   } finally {
     for (const b of borrowed) {
       let out = pushes.get(b.ref.owner);
@@ -551,6 +555,7 @@ async function splitBatch(node: Node, ops: Op[]): Promise<Uint8Array[]> {
     for (const [o, idx] of plans[k]!.groups) {
       if (o === me) continue;
       cmdItem(bufFor(items, o), op.c.dbIndex, op.c.proto, 0, pieceArgv(op, plans[k]!, idx), op.c.id);
+      node.proxyAt(op.c.id, o);
       let w = who.get(o);
       if (w === undefined) who.set(o, (w = []));
       w.push(k);
@@ -558,12 +563,15 @@ async function splitBatch(node: Node, ops: Op[]): Promise<Uint8Array[]> {
   });
   const res = await lockAll(node, items, ops[0]!.c.id);
   const replies = ops.map(() => new Map<number, Uint8Array>());
-  for (const [s, r] of res) who.get(s)!.forEach((k, i) => replies[k]!.set(s, r[i]!));
-  ops.forEach((op, k) => {
-    const local = plans[k]!.groups.get(me);
-    if (local !== undefined) replies[k]!.set(me, node.runLocal(op.c, op.cmd, pieceArgv(op, plans[k]!, local), 0));
-  });
-  unlockAll(node, res.keys(), null, ops[0]!.c.id);
+  try {
+    for (const [s, r] of res) who.get(s)!.forEach((k, i) => replies[k]!.set(s, r[i] ?? errBytes("ERR missing result")));
+    ops.forEach((op, k) => {
+      const local = plans[k]!.groups.get(me);
+      if (local !== undefined) replies[k]!.set(me, node.runLocal(op.c, op.cmd, pieceArgv(op, plans[k]!, local), 0));
+    });
+  } finally {
+    unlockAll(node, res.keys(), null, ops[0]!.c.id);
+  }
   return ops.map((op, k) => splitReply(op.cmd.name, plans[k]!.order, replies[k]!));
 }
 

@@ -115,6 +115,8 @@ export class Home implements ShardHook {
   pendingOps = 0;
   /** the client's next command waits for pendingOps to reach 0 */
   waitsForOps = false;
+  /** QUIT (or a kill of itself) arrived while replies were held: close after them */
+  closeAfter = false;
 
   constructor(n: number) {
     this.at = new Uint8Array(n);
@@ -125,6 +127,10 @@ export class Home implements ShardHook {
   hold(c: Client): void {
     const q = this.q;
     if (q.length === 0) return;
+    if (c.flags & CF.CLOSE_AFTER_REPLY) {
+      this.closeAfter = true;
+      c.flags &= ~CF.CLOSE_AFTER_REPLY;
+    }
     const out = c.out;
     let end = out.n;
     let i = q.length - 1;
@@ -143,6 +149,10 @@ export class Home implements ShardHook {
       const s = q.shift()!;
       if (!s.skip && s.reply !== null) out.raw(s.reply);
       if (s.after !== null) for (const a of s.after) out.raw(a);
+    }
+    if (q.length === 0 && this.closeAfter) {
+      this.closeAfter = false;
+      c.flags |= CF.CLOSE_AFTER_REPLY;
     }
   }
 }
@@ -628,6 +638,15 @@ export class Node {
   // ---- frames ----------------------------------------------------------------------------------
 
   private readonly onFrame = (f: Frame): boolean => {
+    try {
+      return this.frame(f);
+    } catch (e) {
+      this.srv.log.warning(`shard ${this.me}: frame ${f.type} from shard ${f.src} failed: ${(e as Error)?.stack ?? e}`);
+      return true;
+    }
+  };
+
+  private frame(f: Frame): boolean {
     switch (f.type) {
       case F.REPLY:
         this.onReply(f);
@@ -680,7 +699,7 @@ export class Node {
         this.srv.log.warning(`shard ${this.me}: unexpected frame ${f.type} from shard ${f.src}`);
         return true;
     }
-  };
+  }
 
   /** This shard now belongs to `owner`'s operation. */
   take(owner: number): void {
@@ -705,6 +724,7 @@ export class Node {
 
   /** Sends items (ASK/LOCK/OP) and resolves with one result per answering item. */
   request(dst: number, type: number, items: Buf | null, cid: number): Promise<Uint8Array[]> {
+    this.proxyAt(cid, dst);
     const req = this.nextReq++;
     if (this.nextReq > 0x7fffffff) this.nextReq = 1;
     const w = this.t.begin(dst, type, cid, req, 0, 0, 0);
@@ -715,9 +735,20 @@ export class Node {
 
   /** Sends items without wanting an answer (UNLOCK, ASK/OP with req 0). */
   send(dst: number, type: number, items: Buf | null, cid: number): void {
+    this.proxyAt(cid, dst);
     const w = this.t.begin(dst, type, cid, 0, 0, 0, 0);
     if (items !== null) w.raw(items.b, 0, items.n);
     this.t.end(dst);
+  }
+
+  /** Items for a client may make it a proxy on dst: its disconnect must reach dst then. */
+  proxyAt(cid: number, dst: number): void {
+    if (cid === 0) return;
+    const c = this.srv.clients.get(cid);
+    if (c !== undefined) {
+      const h = this.home(c);
+      if (h.at[dst] === 0) this.meta(c, h, dst);
+    }
   }
 
   private onResult(f: Frame): void {
@@ -741,70 +772,81 @@ export class Node {
     const src = f.src;
     while (!rd.done) {
       const tag = rd.u8();
-      switch (tag) {
-        case I.CMD: {
-          const who = rd.f64();
-          const db = rd.u32();
-          const proto = rd.u8();
-          const flags = rd.u8();
-          const cmd = rd.resp();
-          const r = this.execItem(this.proxyFor(who === 0 ? cid : who, src).c, db, proto, flags, cmd);
-          res?.bytes(r);
-          break;
-        }
-        case I.PULL: {
-          const db = rd.u32();
-          const key = rd.str();
-          const r = this.pull(db, key);
-          res?.bytes(r);
-          break;
-        }
-        case I.PUSH: {
-          const db = rd.u32();
-          const key = rd.str();
-          const exists = rd.u8();
-          if (exists) {
-            const exp = rd.f64();
-            this.push(db, key, rd.bytes(), exp);
-          } else this.push(db, key, null, -1);
-          break;
-        }
-        case I.WATCH: {
-          const dirty = this.watchCheck(cid, src);
-          res?.bytes(new Uint8Array([dirty ? 1 : 0]));
-          break;
-        }
-        case I.UNWATCH: {
-          const p = this.proxies.get(cid);
-          if (p !== undefined) this.execItem(p.c, p.c.dbIndex, 2, CMDF.QUIET, UNWATCH);
-          break;
-        }
-        case I.QUERY: {
-          const what = rd.u8();
-          const q = this.queries.get(what);
-          const out = new Buf(256);
-          if (q === undefined) out.raw(Buffer.from(`-ERR unknown shard query ${what}\r\n`));
-          else q(rd, out);
-          res?.bytes(out.b, 0, out.n);
-          break;
-        }
-        case I.PUB: {
-          const kind = rd.u8();
-          const ch = rd.str();
-          const msg = rd.bytes();
-          const hub = hubOf(this.srv);
-          const n = kind === 1 ? hub.spublish(ch, msg) : hub.publish(ch, msg);
-          res?.bytes(Buffer.from(`:${n}\r\n`));
-          break;
-        }
-        default:
-          throw new Error(`shard ${this.me}: bad item ${tag} from shard ${src}`);
+      try {
+        this.item(tag, rd, res, cid, src);
+      } catch (e) {
+        this.srv.log.warning(`shard ${this.me}: item ${tag} from shard ${src} failed: ${(e as Error)?.stack ?? e}`);
+        // The rest of the frame cannot be trusted: answer what is missing with errors.
+        res?.bytes(Buffer.from(`-ERR shard ${this.me}: ${(e as Error)?.message ?? e}\r\n`));
+        break;
       }
     }
     if (res !== null) {
       const w = this.t.begin(src, F.RESULT, cid, f.req, 0, 0, 0);
       w.raw(res.b, 0, res.n);
       this.t.end(src);
+    }
+  }
+
+  private item(tag: number, rd: Rd, res: Buf | null, cid: number, src: number): void {
+    switch (tag) {
+      case I.CMD: {
+        const who = rd.f64();
+        const db = rd.u32();
+        const proto = rd.u8();
+        const flags = rd.u8();
+        const cmd = rd.resp();
+        const r = this.execItem(this.proxyFor(who === 0 ? cid : who, src).c, db, proto, flags, cmd);
+        res?.bytes(r);
+        break;
+      }
+      case I.PULL: {
+        const db = rd.u32();
+        const key = rd.str();
+        const r = this.pull(db, key);
+        res?.bytes(r);
+        break;
+      }
+      case I.PUSH: {
+        const db = rd.u32();
+        const key = rd.str();
+        const exists = rd.u8();
+        if (exists) {
+          const exp = rd.f64();
+          this.push(db, key, rd.bytes(), exp);
+        } else this.push(db, key, null, -1);
+        break;
+      }
+      case I.WATCH: {
+        const dirty = this.watchCheck(cid, src);
+        res?.bytes(new Uint8Array([dirty ? 1 : 0]));
+        break;
+      }
+      case I.UNWATCH: {
+        const p = this.proxies.get(cid);
+        if (p !== undefined) this.execItem(p.c, p.c.dbIndex, 2, CMDF.QUIET, UNWATCH);
+        break;
+      }
+      case I.QUERY: {
+        const what = rd.u8();
+        const q = this.queries.get(what);
+        const out = new Buf(256);
+        if (q === undefined) out.raw(Buffer.from(`-ERR unknown shard query ${what}\r\n`));
+        else q(rd, out);
+        res?.bytes(out.b, 0, out.n);
+        break;
+      }
+      case I.PUB: {
+        const kind = rd.u8();
+        const ch = rd.str();
+        const msg = rd.bytes();
+        const hub = hubOf(this.srv);
+        const n = kind === 1 ? hub.spublish(ch, msg) : hub.publish(ch, msg);
+        res?.bytes(Buffer.from(`:${n}\r\n`));
+        break;
+      }
+      default:
+        throw new Error(`shard ${this.me}: bad item ${tag} from shard ${src}`);
     }
   }
 

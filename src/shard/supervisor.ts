@@ -76,6 +76,6 @@ export async function supervise(argv: string[], srv: Server): Promise<void> {
       stopAll(null);
     });
   }
-  log.notice(`AiKv ${AIKV_VERSION} (redis ${REDIS_VERSION} compatible) pid=${process.pid} engine=${srv.cfg.str("engine")} shards=${n} (${SLOTS / n} slots each)`);
+  log.notice(`AiKv ${AIKV_VERSION} (redis ${REDIS_VERSION} compatible) pid=${process.pid} engine=${srv.cfg.str("engine")} shards=${n} (about ${Math.round(SLOTS / n)} hash slots each)`);
   log.notice(`Ready to accept connections tcp on ${srv.cfg.get<string[]>("bind").join(" ")} port ${srv.cfg.num("port")}`);
 }

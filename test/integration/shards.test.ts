@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Differ, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { sameScenario, type Step } from "../helpers/multi.ts";
+import { startAikv } from "../helpers/servers.ts";
 import { keySlotStr } from "../../src/cluster/slot.ts";
 
 /** The shard a key belongs to with n shards (contiguous, even slot ranges). */
@@ -462,3 +463,23 @@ function suite(n: number, full: boolean): void {
 
 suite(2, true);
 suite(3, false);
+
+describe("shards: process", () => {
+  test("SHUTDOWN and SIGTERM stop every shard and the process", async () => {
+    for (const how of ["shutdown", "sigterm"] as const) {
+      const a = await startAikv({ args: ["--shards", "2"] });
+      try {
+        const c = await RespConn.connect(a.port);
+        expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
+        expect(await c.call("SHUTDOWN", "SAVE")).toStartWith("-ERR SHUTDOWN SAVE is not available with shards > 1");
+        expect(await c.call("SHUTDOWN", "ABORT")).toBe("-ERR No shutdown in progress.\r\n");
+        if (how === "shutdown") c.send("SHUTDOWN", "NOSAVE");
+        else a.proc.kill("SIGTERM");
+        expect(await a.proc.exited).toBe(0);
+        c.close();
+      } finally {
+        await a.stop();
+      }
+    }
+  });
+});
