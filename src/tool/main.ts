@@ -3,9 +3,11 @@
 //   aikv-tool import <dump.rdb[.zst]> [--host h] [--port p] [--user u] [--password pw] [--no-replace]
 //                               [--pipeline n] [--quiet]
 //   aikv-tool export <file.rdb[.zst]> [--host h] [--port p] [--user u] [--password pw] [--quiet]
+//   aikv-tool check [--repair] [--quick] <dir>
 
 import { exportRdb, type ExportOptions } from "./export.ts";
 import { importRdb, type ImportOptions } from "./import.ts";
+import { check } from "./check.ts";
 
 const USAGE = `Usage: aikv-tool <command> [options]
 
@@ -22,6 +24,10 @@ Commands:
   export <file.rdb>   Write every key of a running server (AiKv or redis-server) to an RDB file
                       that both load; zstd-compressed when the name ends in .zst.
       --host, --port, --user, --password, --quiet as for import
+  check <dir>         Verify the data of the lsm engine in a server's dir (the server must be stopped).
+      --repair          cut the WAL at the first damaged record (the writes after it are lost) and
+                        delete stored keys whose value does not decode
+      --quick           do not decode every stored value
   help                This text.`;
 
 function fail(msg: string): never {
@@ -34,6 +40,21 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
     process.stdout.write(`${USAGE}\n`);
     return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === "check") {
+    let dir = "";
+    let repair = false;
+    let quick = false;
+    for (const a of argv.slice(1)) {
+      if (a === "--repair") repair = true;
+      else if (a === "--quick") quick = true;
+      else if (a.startsWith("-")) fail(`unknown option ${a}`);
+      else if (dir === "") dir = a;
+      else fail(`unexpected argument ${a}`);
+    }
+    if (dir === "") fail("check needs the server's dir");
+    const r = check({ dir, repair, quick, out: (l) => process.stdout.write(`${l}\n`) });
+    return r.ok || r.repaired ? 0 : 1;
   }
   if (cmd === "export") return exportMain(argv.slice(1));
   if (cmd !== "import") fail(`unknown command '${cmd}'\n${USAGE}`);

@@ -118,6 +118,9 @@ export async function dumpKeyspace(port: number, databases = 16): Promise<string
       for (let i = 0; i < keys.length; i++) {
         const t = meta[i * 2] as string;
         let v = vals[i]!;
+        // streams: entries, groups and pending entries (consumer seen-times and a group's
+        // entries-read are not part of the propagated history, in Redis either)
+        if (t === "stream") v = await streamText(c, keys[i]!);
         if (t === "hash") {
           const a = v as string[];
           const pairs: string[] = [];
@@ -132,6 +135,23 @@ export async function dumpKeyspace(port: number, databases = 16): Promise<string
     c.close();
   }
   return lines.sort();
+}
+
+async function streamText(c: RespConn, key: string): Promise<string> {
+  const entries = JSON.stringify(await q(c, "XRANGE", key, "-", "+"));
+  const st = (await q(c, "XINFO", "STREAM", key)) as Reply[];
+  const fields: Record<string, Reply> = {};
+  for (let i = 0; i < st.length; i += 2) fields[st[i] as string] = st[i + 1]!;
+  const head = JSON.stringify([fields["length"], fields["last-generated-id"], fields["max-deleted-entry-id"], fields["entries-added"]]);
+  const groups = (await q(c, "XINFO", "GROUPS", key)) as Reply[][];
+  const gs: string[] = [];
+  for (const g of groups) {
+    const f: Record<string, Reply> = {};
+    for (let i = 0; i < g.length; i += 2) f[g[i] as string] = g[i + 1]!;
+    const pending = (await q(c, "XPENDING", key, f.name as string, "-", "+", "100000")) as Reply[][];
+    gs.push(JSON.stringify([f.name, f.pending, f["last-delivered-id"], pending.map((p) => [p[0], p[1], p[3]])]));
+  }
+  return `${head} ${entries} ${gs.sort().join(" ")}`;
 }
 
 /** INFO section as a map. */
