@@ -165,10 +165,10 @@ export class Tracker implements TableTracker {
     return this.ids.length + this.deleted.size;
   }
 
-  /** Memory of the table: arena records, columns and index, objects, this tracker. */
+  /** Memory of the table: arena records, columns and index, objects. */
   memory(): number {
     if (this.touched.length !== 0) this.measure();
-    return this.t.arenaLive + this.t.overheadBytes() + this.objBytes + this.dirty.length * 9;
+    return this.t.arenaLive + this.t.overheadBytes() + this.objBytes;
   }
 
   /**

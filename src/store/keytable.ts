@@ -685,9 +685,13 @@ export class KeyTable {
     this.exp[id] = when;
   }
 
-  /** Bytes of the index and the per-entry columns (for maxmemory accounting). */
+  /**
+   * Bytes of the index and the per-entry columns a live entry takes (maxmemory accounting):
+   * 44 bytes of columns and two index slots. Counted per live entry, not per allocated id, so
+   * deleting a key frees its share (freed ids are reused, like an allocator's free lists).
+   */
   overheadBytes(): number {
-    return this.cap * 44 + this.slots.length * 4;
+    return this.size * 52;
   }
 
   /** Map-like view of the expiry column (what used to be a Map<string, number>). */
