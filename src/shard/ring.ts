@@ -45,6 +45,11 @@ export class Ring {
     return n;
   }
 
+  /** Producer: bytes it could write now. */
+  room(): number {
+    return this.cap - ((this.h[HEAD]! - Atomics.load(this.h, TAIL)) | 0);
+  }
+
   /** Consumer: bytes ready to read. */
   available(): number {
     return (Atomics.load(this.h, HEAD) - this.h[TAIL]!) | 0;

@@ -201,12 +201,20 @@ export class Transport {
     return false;
   }
 
+  /** Staged bytes wait and their ring has room again (the reader made room before we slept). */
+  private canFlush(): boolean {
+    for (let d = 0; d < this.n; d++) {
+      if (this.stage[d]!.n !== this.sent[d] && this.out[d]!.room() > 0) return true;
+    }
+    return false;
+  }
+
   private arm(): void {
     const ctl = this.ctl;
     const seq = slotOf(this.me, S.SEQ);
     Atomics.store(ctl, slotOf(this.me, S.ARMED), 1);
     const v = Atomics.load(ctl, seq);
-    if (this.hasInput() || this.idle()) {
+    if (this.hasInput() || this.canFlush() || this.idle()) {
       Atomics.store(ctl, slotOf(this.me, S.ARMED), 0);
       setImmediate(this.wake);
       return;
@@ -222,6 +230,8 @@ export class Transport {
     try {
       if (this.backlog) this.flush();
       this.drain();
+      // Answers go out now, before this shard sleeps again (the queued microtask finds nothing).
+      if (this.flushQueued) this.flush();
     } finally {
       this.arm();
     }
