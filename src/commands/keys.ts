@@ -112,7 +112,7 @@ function expireGeneric(c: Client, a: Argv, relative: boolean, seconds: boolean):
 function ttlGeneric(c: Client, a: Argv, ms: boolean): void {
   const db = c.db;
   const key = a.str(1);
-  if (db.read(key) === undefined) return c.out.int(-2);
+  if (db.readId(key) < 0) return c.out.int(-2);
   const t = db.getExpire(key);
   if (t === undefined) return c.out.int(-1);
   const left = Math.max(0, t - c.srv.ks.now);
@@ -122,7 +122,7 @@ function ttlGeneric(c: Client, a: Argv, ms: boolean): void {
 function expireTimeGeneric(c: Client, a: Argv, ms: boolean): void {
   const db = c.db;
   const key = a.str(1);
-  if (db.read(key) === undefined) return c.out.int(-2);
+  if (db.readId(key) < 0) return c.out.int(-2);
   const t = db.getExpire(key);
   if (t === undefined) return c.out.int(-1);
   c.out.int(ms ? t : Math.trunc(t / 1000));
@@ -213,14 +213,14 @@ export const handlers: Handlers = {
   exists(c, a) {
     const db = c.db;
     let n = 0;
-    for (let i = 1; i < a.argc; i++) if (db.read(a.str(i)) !== undefined) n++;
+    for (let i = 1; i < a.argc; i++) if (db.readId(a.str(i)) >= 0) n++;
     c.out.int(n);
   },
 
   touch(c, a) {
     const db = c.db;
     let n = 0;
-    for (let i = 1; i < a.argc; i++) if (db.read(a.str(i)) !== undefined) n++;
+    for (let i = 1; i < a.argc; i++) if (db.readId(a.str(i)) >= 0) n++;
     c.out.int(n);
   },
 
@@ -324,9 +324,11 @@ export const handlers: Handlers = {
     const keep: string[] = [];
     for (const key of found) {
       if (pat !== null && !globMatch(pat, key)) continue;
-      const v = db.lookup(key);
-      if (v === undefined) continue;
-      if (type !== null && !matchesType(v, type)) continue;
+      // expired keys are skipped; values are read only for TYPE (as Redis: no access-clock
+      // touch; a cold value of the tiered lsm engine stays on disk)
+      const kid = db.lookupIdNoTouch(key);
+      if (kid < 0) continue;
+      if (type !== null && !matchesType(db.dict.valueOf(kid), type)) continue;
       keep.push(key);
     }
     c.out.arr(2);

@@ -43,7 +43,6 @@ class TablePart implements TableSaveHook {
 }
 
 export class Checkpoint {
-  readonly batch = new WriteBatch(1 << 16);
   private readonly parts: TablePart[] = [];
   private cur = 0;
   private readonly kb = new KeyBuilder();
@@ -56,7 +55,11 @@ export class Checkpoint {
     /** WAL position covered */
     readonly seq: number,
     private readonly vw: ValueWriter,
-  ) {}
+    /** reused between checkpoints (writeAsync copies it at once) */
+    readonly batch: WriteBatch,
+  ) {
+    batch.clear();
+  }
 
   /** Freezes a table's dirty set into this checkpoint. */
   add(tr: Tracker): void {

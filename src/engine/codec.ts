@@ -9,7 +9,7 @@
 // WAL record: [len u32 LE][crc32 u32 LE][seq u64 LE][payload: len bytes of RESP commands];
 //             crc32 (IEEE, Bun.hash.crc32) covers seq and payload.
 
-import { RDB_TYPE_STRING } from "../rdb/constants.ts";
+import { RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_TYPE_STRING } from "../rdb/constants.ts";
 import { RdbReader } from "../rdb/reader.ts";
 import { readValue, writeValue, type LoadContext } from "../rdb/value.ts";
 import { RdbWriter, type RdbOptions } from "../rdb/writer.ts";
@@ -182,4 +182,46 @@ export function decodeObject(b: Uint8Array, start: number, ctx: LoadContext): Va
   const v = readValue(r, t, ctx);
   if (r.pos !== r.end) r.fail("trailing bytes after the value");
   return v;
+}
+
+/** Result of plainString(): the value's bytes, or an int-encoded value. */
+export interface PlainString {
+  start: number;
+  len: number;
+  /** set for int-encoded strings (start/len unused) */
+  int: number | null;
+}
+
+/**
+ * A stored string value (type byte at `p`) that is plain or int-encoded, without decoding
+ * through JS strings; false for anything else (other types, LZF).
+ */
+export function plainString(v: Uint8Array, p: number, out: PlainString): boolean {
+  if (v[p] !== RDB_TYPE_STRING) return false;
+  p++;
+  const b0 = v[p]!;
+  const kind = b0 >> 6;
+  let len: number;
+  out.int = null;
+  if (kind === 0) {
+    len = b0 & 0x3f;
+    p += 1;
+  } else if (kind === 1) {
+    len = ((b0 & 0x3f) << 8) | v[p + 1]!;
+    p += 2;
+  } else if (b0 === 0x80) {
+    len = ((v[p + 1]! << 24) | (v[p + 2]! << 16) | (v[p + 3]! << 8) | v[p + 4]!) >>> 0;
+    p += 5;
+  } else if (kind === 3) {
+    const enc = b0 & 0x3f;
+    if (enc === RDB_ENC_INT8) out.int = (v[p + 1]! << 24) >> 24;
+    else if (enc === RDB_ENC_INT16) out.int = ((v[p + 1]! | (v[p + 2]! << 8)) << 16) >> 16;
+    else if (enc === RDB_ENC_INT32) out.int = v[p + 1]! | (v[p + 2]! << 8) | (v[p + 3]! << 16) | (v[p + 4]! << 24);
+    else return false;
+    return true;
+  } else return false;
+  if (p + len !== v.length) return false;
+  out.start = p;
+  out.len = len;
+  return true;
 }

@@ -19,14 +19,15 @@ import type { KeyTable } from "../store/keytable.ts";
 import { functionsOf } from "../scripting/functions.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import {
-  decodeMeta, decodeObject, FIRST_GEN, FUNCTIONS_KEY, genPrefix, KeyBuilder, LSM_DIR, META_KEY, valueHeader, valueOptions,
-  ValueWriter, WAL_DIR, type CheckpointMeta,
+  decodeMeta, decodeObject, FIRST_GEN, FUNCTIONS_KEY, genPrefix, KeyBuilder, LSM_DIR, META_KEY, plainString, valueHeader,
+  valueOptions, ValueWriter, WAL_DIR, type CheckpointMeta, type PlainString,
 } from "./codec.ts";
+import { BIG_VALUE } from "../store/keytable.ts";
 import { Replayer, TableLoader } from "./recovery.ts";
 import { Tracker } from "./tracker.ts";
 import { scanWal, truncateSegment, WalWriter, type FsyncPolicy, type WalScan } from "./wal.ts";
 import { WriteBatch } from "../native/index.ts";
-import { usedMemoryEstimate } from "../store/eviction.ts";
+import { engineMemory, usedMemoryEstimate } from "../store/eviction.ts";
 
 const LOAD_SLICE_MS = 5;
 
@@ -61,6 +62,8 @@ export class LsmEngine {
   /** time of the first change since the last checkpoint started (0: none) */
   private firstDirty = 0;
   private vw: ValueWriter;
+  /** the checkpoint batch buffer, reused (lsm.writeAsync copies it when called) */
+  private batch = new WriteBatch(1 << 16);
   private readonly kb = new KeyBuilder();
   private gcRunning = false;
   private gcQueue: number[] = [];
@@ -164,6 +167,7 @@ export class LsmEngine {
       }
     }
     const e = new LsmEngine(srv, dir, lsm, meta, scan);
+    e.writeBufferSize = opts.writeBufferSize ?? 32 << 20;
     if (scan.problem === null && scan.segments.some((s) => s.problem?.kind === "torn")) e.stats.tornTails++;
     srv.loading = true;
     return e;
@@ -286,6 +290,10 @@ export class LsmEngine {
       process.exit(1);
     };
     wal.release = (c, b) => srv.net?.release(c, b);
+    // a checkpoint starts as soon as the log passed its size (not only at the next cron tick)
+    wal.onWrite = () => {
+      if (this.cp === null && wal.totalBytes >= this.checkpointLimit()) this.maybeCheckpoint();
+    };
     if (srv.net !== null && !process.env.AIKV_X_NOHOLD) srv.net.hold = wal.hold;
     const hook = ((db: number, args: (string | Uint8Array)[]) => {
       wal.append(db, args);
@@ -333,22 +341,68 @@ export class LsmEngine {
     const v = this.lsm.get(key);
     if (v === null) throw new Error(`tiering: the value of key '${tr.t.keyOf(id)}' is missing from the LSM (generation ${tr.gen})`);
     const { start } = valueHeader(v);
-    tr.fill(id, decodeObject(v, start, { lim: this.srv.enc }));
+    const ps = this.ps;
+    if (plainString(v, start, ps) && (ps.int !== null || ps.len <= BIG_VALUE)) {
+      // strings go from the LSM's bytes into the arena without a JS string
+      if (ps.int !== null) tr.fill(id, String(ps.int));
+      else {
+        tr.t.fillBytes(id, v, ps.start, ps.len);
+        tr.changedQuiet(id);
+      }
+    } else tr.fill(id, decodeObject(v, start, { lim: this.srv.enc }));
     this.stats.coldLoads++;
     this.stats.coldLoadBytes += v.length;
+    this.loadedSinceGc += v.length;
   };
+  private readonly ps: PlainString = { start: 0, len: 0, int: null };
+  private loadedSinceGc = 0;
 
   private cron(): void {
     if (this.srv.loading || this.wal === null) return;
     this.ensureTracked();
-    if (this.cp === null && this.firstDirty !== 0) {
-      const walBytes = this.wal.totalBytes;
-      const due =
-        walBytes >= this.srv.cfg.num("checkpoint-wal-size") ||
-        Date.now() - this.firstDirty >= this.srv.cfg.num("checkpoint-interval") * 1000 ||
-        this.pressure;
-      if (due) this.startCheckpoint();
+    try {
+      const st = this.lsm.stats();
+      this.lsmMem = st.memtableBytes + st.immutableBytes;
+    } catch {
+      // closed
     }
+    const tiering = this.tiering;
+    if (tiering) {
+      // Buffers that became garbage (received requests, values read from the LSM) are freed
+      // only by a collection, which JSC runs late: under tiering the process must stay near
+      // maxmemory, so collect once they reach a quarter of it.
+      const m = process.memoryUsage();
+      if (m.external + m.heapUsed > this.srv.cfg.num("maxmemory") / 4) {
+        this.loadedSinceGc = 0;
+        Bun.gc(true);
+      }
+    }
+    if (tiering) {
+      // cooled values leave holes in the key table arenas: compact them back to the live size
+      for (const db of this.srv.ks.dbs) {
+        const t = db.dict;
+        if (t.size === 0) continue;
+        const a = t.arenaStats();
+        if (a.held - a.live > Math.max(4 << 20, a.live / 8)) t.compact(16 << 20, 0.85);
+      }
+    }
+    this.maybeCheckpoint();
+  }
+
+  /** WAL bytes after which a checkpoint starts (smaller under tiering: its batch is built in memory). */
+  private checkpointLimit(): number {
+    let limit = this.srv.cfg.num("checkpoint-wal-size");
+    if (this.tiering) limit = Math.min(limit, Math.max(1 << 20, this.srv.cfg.num("maxmemory") / 16));
+    return limit;
+  }
+
+  private maybeCheckpoint(): void {
+    if (this.cp !== null || this.firstDirty === 0 || this.wal === null || this.srv.loading) return;
+    const due =
+      this.wal.totalBytes >= this.checkpointLimit() ||
+      Date.now() - this.firstDirty >= this.srv.cfg.num("checkpoint-interval") * 1000 ||
+      this.pressure;
+    if (due) this.startCheckpoint();
   }
 
   /** Total memory of the key tables (maxmemory accounting while the lsm engine runs). */
@@ -383,7 +437,7 @@ export class LsmEngine {
     if (this.cp !== null || this.wal === null) return null;
     this.ensureTracked();
     const seq = this.wal.rotate();
-    const cp = new Checkpoint(seq, this.vw);
+    const cp = new Checkpoint(seq, this.vw, this.batch);
     const dbs: number[] = [];
     const frozen: Tracker[] = [];
     for (const db of this.srv.ks.dbs) {
@@ -448,6 +502,19 @@ export class LsmEngine {
     this.stats.lastCheckpointKeys = cp.keys + cp.deletes;
     this.stats.lastCheckpointStatus = "ok";
     this.wal?.dropCovered(meta.seq);
+    // tiering: a memtable left over the write buffer size (one big batch) goes to disk now
+    // instead of waiting for the next write, so its memory comes back
+    if (this.tiering && this.writeBufferSize > 0) {
+      try {
+        const st = this.lsm.stats();
+        this.lsmMem = st.memtableBytes + st.immutableBytes;
+        if (st.memtableBytes >= this.writeBufferSize) void this.lsm.flush().catch(() => {});
+      } catch {
+        // closed
+      }
+    }
+    // a batch buffer grown by one big checkpoint is not kept
+    if (this.batch.encoded().buffer.byteLength > 4 * this.checkpointLimit()) this.batch = new WriteBatch(1 << 16);
     for (const g of meta.dead) if (!this.gcQueue.includes(g)) this.gcQueue.push(g);
     this.runGc();
   }
@@ -578,6 +645,7 @@ export class LsmEngine {
       ["lsm_cache_hit_rate", st ? st.cacheHitRate.toFixed(3) : "0.000"],
       ["lsm_background_error", st?.backgroundError ?? ""],
       ["gc_deleted_keys", this.stats.gcKeys],
+      ...this.memoryInfo(),
     ];
   }
 
@@ -597,6 +665,35 @@ export class LsmEngine {
       ["loading_phase", l.phase],
       ["loading_keys", l.keys],
       ["loading_wal_records", l.records],
+    ];
+  }
+
+  /** the LSM's write buffer size */
+  writeBufferSize = 0;
+  /** LSM memtables (refreshed by the cron: stats() is not free). */
+  private lsmMem = 0;
+
+  /** Memory of the engine's buffers: the checkpoint batch being built and the LSM memtables. */
+  bufferBytes(): number {
+    return (this.cp !== null ? this.cp.byteLength : 0) + this.lsmMem;
+  }
+
+  /** Where the process memory is (tiering diagnostics): key table arenas, JS heap, native. */
+  private memoryInfo(): [string, number][] {
+    let held = 0;
+    let live = 0;
+    for (const db of this.srv.ks.dbs) {
+      const a = db.dict.arenaStats();
+      held += a.held;
+      live += a.live;
+    }
+    const m = process.memoryUsage();
+    return [
+      ["mem_arena_held", held],
+      ["mem_arena_live", live],
+      ["mem_js_heap_used", m.heapUsed],
+      ["mem_js_heap_total", m.heapTotal],
+      ["mem_js_external", m.external],
     ];
   }
 
@@ -660,5 +757,6 @@ export function openEngine(srv: Server): LsmEngine {
     return lines as [string, string | number][];
   });
   shutdownHooks.push((_s, opts) => e.shutdown(opts.save));
+  engineMemory.bytes = () => e.bufferBytes();
   return e;
 }

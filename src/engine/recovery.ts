@@ -9,12 +9,11 @@ import { CF, Client } from "../server/client.ts";
 import type { Server } from "../server/context.ts";
 import { RequestParser, Parse } from "../resp/parser.ts";
 import { CMD } from "../commands/table.ts";
-import { RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_TYPE_STRING } from "../rdb/constants.ts";
 import type { LoadContext } from "../rdb/value.ts";
 import { ReplyError } from "../errors.ts";
 import type { Db } from "../store/db.ts";
 import { BIG_VALUE } from "../store/keytable.ts";
-import { decodeObject, genPrefix, GEN_BYTES, valueHeader } from "./codec.ts";
+import { decodeObject, genPrefix, GEN_BYTES, plainString, valueHeader, type PlainString } from "./codec.ts";
 import type { Tracker } from "./tracker.ts";
 import type { WalRecord } from "./wal.ts";
 
@@ -70,7 +69,7 @@ export class TableLoader {
       id = t.upsertBytes(k, GEN_BYTES, k.length, 0);
       t.setCold(id);
       this.cold++;
-    } else if (v[start] === RDB_TYPE_STRING && this.stringFast(k, v, start + 1)) {
+    } else if (this.stringFast(k, v, start)) {
       id = this.lastId;
     } else {
       const val = decodeObject(v, start, this.ctx);
@@ -90,38 +89,23 @@ export class TableLoader {
   }
 
   private lastId = -1;
+  private readonly ps: PlainString = { start: 0, len: 0, int: null };
 
   /** A string value stored plainly or int-encoded, straight into the arena. */
   private stringFast(k: Uint8Array, v: Uint8Array, p: number): boolean {
     const t = this.tr.t;
-    const b0 = v[p]!;
-    const kind = b0 >> 6;
-    let len: number;
-    if (kind === 0) {
-      len = b0 & 0x3f;
-      p += 1;
-    } else if (kind === 1) {
-      len = ((b0 & 0x3f) << 8) | v[p + 1]!;
-      p += 2;
-    } else if (b0 === 0x80) {
-      len = ((v[p + 1]! << 24) | (v[p + 2]! << 16) | (v[p + 3]! << 8) | v[p + 4]!) >>> 0;
-      p += 5;
-    } else if (kind === 3) {
-      const enc = b0 & 0x3f;
-      let n: number;
-      if (enc === RDB_ENC_INT8) n = (v[p + 1]! << 24) >> 24;
-      else if (enc === RDB_ENC_INT16) n = ((v[p + 1]! | (v[p + 2]! << 8)) << 16) >> 16;
-      else if (enc === RDB_ENC_INT32) n = v[p + 1]! | (v[p + 2]! << 8) | (v[p + 3]! << 16) | (v[p + 4]! << 24);
-      else return false;
-      const s = String(n);
+    const ps = this.ps;
+    if (!plainString(v, p, ps)) return false;
+    if (ps.int !== null) {
+      const s = String(ps.int);
       const id = t.upsertBytes(k, GEN_BYTES, k.length, s.length);
       t.setStringValue(id, s, s.length);
       this.lastId = id;
       return true;
-    } else return false;
-    if (p + len !== v.length || len > BIG_VALUE) return false;
-    const id = t.upsertBytes(k, GEN_BYTES, k.length, len);
-    t.setStringValue(id, v, len, p);
+    }
+    if (ps.len > BIG_VALUE) return false;
+    const id = t.upsertBytes(k, GEN_BYTES, k.length, ps.len);
+    t.setStringValue(id, v, ps.len, ps.start);
     this.lastId = id;
     return true;
   }

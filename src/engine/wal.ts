@@ -550,7 +550,8 @@ export class WalWriter {
     this.segBytes += this.pos;
     this.totalBytes += this.pos;
     this.pos = 0;
-    if (this.buf.length > 4 * INITIAL) this.buf = Buffer.allocUnsafe(INITIAL);
+    // keep the buffer (a turn's records) unless one huge record grew it
+    if (this.buf.length > 64 * INITIAL) this.buf = Buffer.allocUnsafe(INITIAL);
     if (this.policy === "always") this.sync();
     else this.releaseUpTo(this.lastSeq);
     this.onWrite?.();

@@ -125,6 +125,13 @@ export class Db {
     return id < 0 ? undefined : this.dict.valueOf(id);
   }
 
+  /** read() without the value: existence for a read command (hits/misses counted), the id or -1. */
+  readId(key: string): number {
+    const id = this.lookupId(key);
+    this.countRead(id, key);
+    return id;
+  }
+
   /** Does the key exist (expiring it if due)? */
   has(key: string): boolean {
     return this.lookupId(key) >= 0;

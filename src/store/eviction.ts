@@ -45,9 +45,13 @@ function tableMemory(t: KeyTable): number {
   return tr === null ? t.arenaLive + t.overheadBytes() : tr.memory();
 }
 
+/** Memory the durable engine holds besides the key tables (checkpoint batch, LSM memtables). */
+export const engineMemory: { bytes: (() => number) | null } = { bytes: null };
+
 /** The estimate behind maxmemory and INFO used_memory. */
 export function usedMemoryEstimate(srv: Server): number {
   let n = BASE_MEMORY;
+  if (engineMemory.bytes !== null) n += engineMemory.bytes();
   const dbs = srv.ks.dbs;
   for (let i = 0; i < dbs.length; i++) n += tableMemory(dbs[i]!.dict);
   return n;

@@ -522,6 +522,26 @@ export class KeyTable {
     }
   }
 
+  /** fillValue() for a string value given as bytes b[from, from + n). */
+  fillBytes(id: number, b: Uint8Array, from: number, n: number): void {
+    if (this.vl[id] === COLD) this.coldCount--;
+    if (n > this.vc[id]!) {
+      const oldC = this.rc[id]!;
+      const oldO = this.ro[id]!;
+      const kl = this.kl[id]!;
+      const oldSize = this.recordSize(id);
+      const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
+      this.place(id, keyCopy, kl, n);
+      this.release(oldC, oldSize);
+    }
+    const d = this.chunks[this.rc[id]!]!;
+    const o = this.ro[id]! + HEADER + this.kl[id]!;
+    if (n <= 64) for (let i = 0; i < n; i++) d[o + i] = b[from + i]!;
+    else d.set(b.subarray(from, from + n), o);
+    this.vl[id] = n;
+    this.objs[id] = undefined;
+  }
+
   /** Copies the key bytes of `id` into dst at off; returns the key length. */
   keyInto(id: number, dst: Uint8Array, off: number): number {
     const n = this.kl[id]!;
@@ -717,11 +737,11 @@ export class KeyTable {
    * Moves live records out of chunks that are mostly dead, at most `budget` bytes per call,
    * so the space of overwritten and deleted values comes back. Returns bytes moved.
    */
-  compact(budget: number): number {
+  compact(budget: number, maxLive = 0.5): number {
     let moved = 0;
     while (moved < budget) {
       if (this.cChunk < 0 || !this.chunks[this.cChunk]) {
-        this.cChunk = this.pickSparse();
+        this.cChunk = this.pickSparse(maxLive);
         this.cPos = 0;
         if (this.cChunk < 0) return moved;
       }
@@ -751,10 +771,11 @@ export class KeyTable {
     return moved;
   }
 
-  private pickSparse(): number {
+  /** A chunk (not the tail) whose live bytes are below `maxLive` of its fill, or -1. */
+  private pickSparse(maxLive: number): number {
     for (let c = 0; c < this.chunks.length; c++) {
       if (c === this.tail || !this.chunks[c]) continue;
-      if (this.liveBytes[c]! * 2 < this.fill[c]!) return c;
+      if (this.liveBytes[c]! < this.fill[c]! * maxLive) return c;
     }
     return -1;
   }
