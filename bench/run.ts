@@ -141,16 +141,20 @@ async function main(): Promise<void> {
       summary.push(`large-keyspace P16 geomean ${large.gm.toFixed(3)}`);
     }
     if (!opt["no-rss"]) {
-      cli(a.port, "flushall");
-      cli(r.port, "flushall");
-      const baseA = rssOf(a.port, a.proc.pid);
-      const baseR = rssOf(r.port, r.proc.pid);
-      loadKeys(a.port, 1_000_000);
-      loadKeys(r.port, 1_000_000);
-      cli(a.port, "memory", "purge");
+      // Fresh servers: a heap that grew during the throughput runs says nothing about what
+      // 1M keys cost.
+      const fa = await startAikv({ args: aikvArgs });
+      const fr = await startRedis({});
+      const baseA = rssOf(fa.port, fa.proc.pid);
+      const baseR = rssOf(fr.port, fr.proc.pid);
+      loadKeys(fa.port, 1_000_000);
+      loadKeys(fr.port, 1_000_000);
+      cli(fa.port, "memory", "purge");
       await Bun.sleep(500);
-      const ra = rssOf(a.port, a.proc.pid);
-      const rr = rssOf(r.port, r.proc.pid);
+      const ra = rssOf(fa.port, fa.proc.pid);
+      const rr = rssOf(fr.port, fr.proc.pid);
+      await fa.stop();
+      await fr.stop();
       report.push(
         `### Memory, 1M keys with 32-byte values\n\n| | AiKv | redis |\n|---|---:|---:|\n| RSS before | ${(baseA / 2 ** 20).toFixed(1)} MiB | ${(baseR / 2 ** 20).toFixed(1)} MiB |\n| RSS with 1M keys | ${(ra / 2 ** 20).toFixed(1)} MiB | ${(rr / 2 ** 20).toFixed(1)} MiB |\n\nRSS ratio: **${(ra / rr).toFixed(2)}**\n`,
       );
