@@ -22,7 +22,6 @@ import { Argv } from "../resp/argv.ts";
 import { CF, type Client } from "../server/client.ts";
 import { ROUTED } from "../server/dispatch.ts";
 import { CMD, type Command } from "../commands/table.ts";
-import { E } from "../errors.ts";
 import { aggHead, Buf, intReplyAt, isNullReply, respEnd } from "./codec.ts";
 import { F } from "./transport.ts";
 import { CMDF, Home, I, type KeyRef, type Node, type Op, type Route, type Touch } from "./router.ts";
@@ -669,4 +668,4 @@ async function seqOne(node: Node, c: Client, cmd: Command, a: Argv): Promise<Uin
   return reply;
 }
 
-export { E, errBytes, enc };
+export { errBytes, enc };

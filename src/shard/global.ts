@@ -19,7 +19,7 @@ import { parseI64 } from "../util/numbers.ts";
 import { fail } from "../errors.ts";
 import { aggHead, Buf, intReplyAt, latin1, respEnd, stringAt } from "./codec.ts";
 import { F } from "./transport.ts";
-import { cmdItem, enc, errBytes, lockAll, lockedRuns, OP, polling, unblockPolling, unlockAll, type Mode } from "./coord.ts";
+import { cmdItem, enc, errBytes, lockAll, lockedRuns, OP, unblockPolling, unlockAll, type Mode } from "./coord.ts";
 import { CMDF, I, type Node } from "./router.ts";
 
 /** I.QUERY codes. */
@@ -528,7 +528,7 @@ export function installGlobal(node: Node): void {
   });
   reg("client|unblock", {
     lock: false,
-    async run(f, c, cmd, a) {
+    async run(f, _c, cmd, a) {
       const local = f.local(cmd, a);
       if (isErr(local) || intReplyAt(local, 0, local.length) === 1) return local;
       const id = parseI64(a.str(2));
@@ -538,7 +538,6 @@ export function installGlobal(node: Node): void {
         b.f64(id);
         b.u8(withError ? 1 : 0);
       });
-      void c;
       return enc(rem.some((r) => intReplyAt(r, 0, r.length) === 1) ? ":1\r\n" : ":0\r\n");
     },
   });
@@ -810,5 +809,4 @@ export function installScripts(node: Node): void {
       h(c, a);
     };
   }
-  void polling;
 }

@@ -17,7 +17,6 @@
 //   are deferred; only the lock holder's items run.
 
 import { Argv } from "../resp/argv.ts";
-import { RequestParser } from "../resp/parser.ts";
 import { CF, Client, type ShardHook } from "../server/client.ts";
 import type { Server } from "../server/context.ts";
 import { call, gates, processCommand, resolve, ROUTED } from "../server/dispatch.ts";
@@ -29,7 +28,7 @@ import { dumpPayload, restorePayload } from "../rdb/dump.ts";
 import type { RdbOptions } from "../rdb/writer.ts";
 import { hubOf } from "../pubsub/hub.ts";
 import type { Db, Watcher } from "../store/db.ts";
-import { Buf, latin1, Rd } from "./codec.ts";
+import { Buf, Rd } from "./codec.ts";
 import { F, type Frame, Transport } from "./transport.ts";
 import { S, type SharedMem } from "./ring.ts";
 
@@ -923,9 +922,8 @@ export class Node {
   private watchCheck(cid: number, src: number): boolean {
     const p = this.proxyFor(cid, src);
     const c = p.c;
-    const r1 = this.execItem(c, c.dbIndex, 2, CMDF.QUIET, MULTI);
+    this.execItem(c, c.dbIndex, 2, CMDF.QUIET, MULTI);
     const r2 = this.execItem(c, c.dbIndex, 2, CMDF.QUIET, EXEC);
-    void r1;
     // An empty transaction answers *0; a watched key that changed makes it *-1.
     return r2[1] === 45;
   }
@@ -1104,7 +1102,3 @@ export function argvInto(a: Argv, b: Uint8Array): Argv {
   return a;
 }
 
-/** A parser for RESP commands held by a shard worker (kept for API symmetry). */
-export const itemParser = new RequestParser();
-
-export { latin1 };
