@@ -37,6 +37,11 @@ export async function main(argv: string[]): Promise<Server> {
     console.error(`aikv: configuration error: ${(e as Error).message}`);
     process.exit(1);
   }
+  // the durable engine (WAL, checkpoints, tiering) runs in one event loop for now
+  if (srv.cfg.num("shards") > 1 && srv.cfg.str("engine") === "lsm") {
+    console.error("aikv: configuration error: engine lsm runs with shards 1 (one WAL and LSM per server)");
+    process.exit(1);
+  }
   // `shards N`: this thread only supervises N worker threads, each a server (src/shard/).
   if (srv.cfg.num("shards") > 1) {
     const { supervise } = await import("./shard/supervisor.ts");

@@ -294,14 +294,13 @@ export class LsmEngine {
     wal.onWrite = () => {
       if (this.cp === null && wal.totalBytes >= this.checkpointLimit()) this.maybeCheckpoint();
     };
-    if (srv.net !== null && !process.env.AIKV_X_NOHOLD) srv.net.hold = wal.hold;
+    if (srv.net !== null) srv.net.hold = wal.hold;
     const hook = ((db: number, args: (string | Uint8Array)[]) => {
       wal.append(db, args);
       this.noteCommand(args[0]!);
     }) as PropagateFn & ArgvConsumer;
-    const nowal = !!process.env.AIKV_X_NOWAL;
     hook.argv = (db: number, a: Argv) => {
-      if (!nowal) wal.appendArgv(db, a);
+      wal.appendArgv(db, a);
       if (this.firstDirty === 0) this.firstDirty = Date.now();
       // whole-db commands and function changes (FLUSHDB FLUSHALL FUNCTION SWAPDB)
       const c0 = a.buf[a.offs[0]!]! | 0x20;
@@ -332,8 +331,15 @@ export class LsmEngine {
   private attach(t: KeyTable, markAll: boolean): Tracker {
     const tr = Tracker.attach(t, true, markAll);
     tr.loader = this.loadCold;
+    // changes that are not propagated (DEBUG POPULATE, DEBUG RELOAD) still start the clock
+    tr.onDirty = this.noteDirty;
+    if (tr.dirtyCount > 0) this.noteDirty();
     return tr;
   }
+
+  private readonly noteDirty = (): void => {
+    if (this.firstDirty === 0 && !this.srv.loading) this.firstDirty = Date.now();
+  };
 
   /** Brings a cold value back from the LSM (synchronous native get). */
   private readonly loadCold = (tr: Tracker, id: number): void => {

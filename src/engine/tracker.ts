@@ -46,6 +46,8 @@ export class Tracker implements TableTracker {
   last = -1;
   /** changes of JSON documents since their size was measured (they are measured in O(n)) */
   private jsonSkips = 0;
+  /** told when the table gets its first change since the last checkpoint froze it */
+  onDirty: (() => void) | null = null;
   /** loads a cold value (tiering) */
   loader: ((tr: Tracker, id: number) => void) | null = null;
 
@@ -87,6 +89,7 @@ export class Tracker implements TableTracker {
     if (id >= this.dirty.length) this.grow(id);
     if (this.durable && !this.mute && this.dirty[id] === 0) {
       this.dirty[id] = 1;
+      if (this.ids.length === 0 && this.onDirty !== null) this.onDirty();
       this.ids.push(id);
     }
     this.last = id;
@@ -122,7 +125,10 @@ export class Tracker implements TableTracker {
 
   removing(id: number): void {
     if (id >= this.dirty.length) this.grow(id);
-    if (this.durable && !this.mute) this.deleted.add(this.t.keyOf(id));
+    if (this.durable && !this.mute) {
+      if (this.deleted.size === 0 && this.onDirty !== null) this.onDirty();
+      this.deleted.add(this.t.keyOf(id));
+    }
     if (this.sz[id] !== 0) {
       this.objBytes -= this.sz[id]!;
       this.sz[id] = 0;

@@ -246,6 +246,8 @@ export interface WalStats {
 }
 
 const INITIAL = 64 * 1024;
+/** Buffer#copy, also for plain Uint8Arrays (the fastest small copy in Bun: ~20 ns for 40 bytes). */
+const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, at: number, start: number, end: number) => number;
 
 export class WalWriter {
   readonly dir: string;
@@ -475,13 +477,27 @@ export class WalWriter {
     }
   }
 
-  /** A command straight from the request bytes (no copies of the arguments). */
+  /**
+   * A command straight from the request bytes. A multibulk request already is its RESP
+   * encoding: its bytes are copied whole (found from the first argument's offset back over the
+   * "*<argc>\r\n$<len>\r\n" header); inline requests are encoded.
+   */
   appendArgv(db: number, a: Argv): void {
     this.begin();
     if (db !== this.curDb) this.select(db);
     const argc = a.argc;
     const offs = a.offs;
     const src = a.buf;
+    const first = offs[0]!;
+    const start = first - 6 - digits(argc) - digits(offs[1]! - first);
+    const end = offs[argc * 2 - 1]! + 2;
+    if (start >= 0 && src[start] === 42 && src[first - 1] === 10 && src[end - 1] === 10 && src[end - 2] === 13) {
+      const n = end - start;
+      this.ensure(n);
+      copyBytes.call(src, this.buf, this.pos, start, end);
+      this.pos += n;
+      return;
+    }
     this.ensure(16 + argc * 16 + (offs[argc * 2 - 1]! - offs[0]!));
     this.line(42, argc);
     const b = this.buf;
@@ -695,6 +711,10 @@ export class WalWriter {
     // entries stay in the FIFO (release() ignores closed clients); the count goes with them
     void c;
   }
+}
+
+function digits(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length;
 }
 
 function isMultiOrExec(args: (string | Uint8Array)[]): boolean {
