@@ -7,7 +7,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { RespConn } from "../helpers/resp.ts";
 import type { Running } from "../helpers/servers.ts";
-import { dumpKeyspace, info, q, rng, startLsm, tempDir } from "./lsm-util.ts";
+import { startAikv } from "../helpers/servers.ts";
+import { dumpKeyspace, info, q, rng, startLsm, tempDir, waitLoaded } from "./lsm-util.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -153,5 +154,36 @@ describe("restart equivalence", () => {
       await shutdown(s);
     });
     // after a clean shutdown the WAL is empty: loading replays no record
+  }, 60000);
+});
+
+describe("loading", () => {
+  test("clients get -LOADING while the checkpoint loads; INFO persistence shows the progress", async () => {
+    const dir = tempDir("aikv-loading-");
+    dirs.push(dir);
+    const s = await startLsm(dir);
+    const c = await RespConn.connect(s.port);
+    expect(await c.call("DEBUG", "POPULATE", "20000", "key", "10")).toBe("+OK\r\n");
+    c.send("SHUTDOWN");
+    await c.readUntilClose(10000);
+    await s.proc.exited;
+    // key-load-delay (microseconds per key, hidden, as in Redis) slows loading down: ~2 s
+    const s2 = await startAikv({ dir, port: s.port, args: ["--engine", "lsm", "--save", "", "--key-load-delay", "100"] });
+    try {
+      const c2 = await RespConn.connect(s2.port);
+      expect(await c2.call("GET", "key:1")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+      const inf = await info(s2.port, "persistence");
+      expect(inf.loading).toBe("1");
+      expect(Number(inf.loading_total_bytes)).toBeGreaterThan(0);
+      expect(inf.loading_loaded_perc).toMatch(/^\d+\.\d\d$/);
+      expect(inf.loading_phase).toBe("keys");
+      await waitLoaded(s2.port);
+      expect(await c2.call("DBSIZE")).toBe(":20000\r\n");
+      expect(await c2.call("GET", "key:19999")).toBe("$10\r\nvalue:1999\r\n");
+      expect((await info(s2.port, "persistence")).loading).toBe("0");
+      c2.close();
+    } finally {
+      await s2.stop();
+    }
   }, 60000);
 });
