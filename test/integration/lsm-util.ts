@@ -13,9 +13,17 @@ export function tempDir(prefix = "aikv-lsm-"): string {
 
 /** Starts AiKv (engine lsm) in `dir` and waits until loading is over. */
 export async function startLsm(dir: string, args: string[] = [], port?: number): Promise<Running> {
-  const s = await startAikv({ dir, port, args: ["--engine", "lsm", "--save", "", ...args] });
-  await waitLoaded(s.port);
-  return s;
+  // The machine may be shared: a port found free can be taken before the server binds it.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const s = await startAikv({ dir, port, args: ["--engine", "lsm", "--save", "", ...args] });
+      await waitLoaded(s.port);
+      return s;
+    } catch (e) {
+      if (attempt >= 4 || !String((e as Error).message).includes("Could not create server TCP listening socket")) throw e;
+      await Bun.sleep(200);
+    }
+  }
 }
 
 export async function waitLoaded(port: number, ms = 30000): Promise<void> {
