@@ -705,12 +705,6 @@ export class WalWriter {
   get heldReplies(): number {
     return this.held.length - this.heldHead;
   }
-
-  /** A client went away: its kept-back replies are dropped when their turn comes. */
-  forget(c: Client): void {
-    // entries stay in the FIFO (release() ignores closed clients); the count goes with them
-    void c;
-  }
 }
 
 function digits(n: number): number {
