@@ -16,6 +16,8 @@ import type { Effects } from "../commands/tx.ts";
 import { respToLua } from "./convert.ts";
 import { bytesLatin1, latin1Bytes, lua, pushStr, raise, toBytes, L_, type LuaState } from "./lua.ts";
 import type { UndoLog } from "./undo.ts";
+import { preCommandOom } from "../store/eviction.ts";
+import { E } from "../errors.ts";
 import { REDIS_VERSION_NUM, sha1hex, type LuaEngine } from "./engine.ts";
 
 export const REPL_NONE = 0;
@@ -34,6 +36,8 @@ export interface ApiHost {
 export class RunCtx implements ApiHost {
   /** the script made a write (so it can no longer be refused for OOM & co) */
   writeDirty = false;
+  /** allow-oom flag (or a master's stream): denyoom commands run even when out of memory */
+  allowOom = false;
   /** redis.setresp(): the protocol commands reply in, and how booleans come back */
   resp = 2;
   repl = REPL_ALL;
@@ -140,6 +144,8 @@ function redisCall(engine: LuaEngine, L: LuaState, raiseIt: boolean): number {
   if (ctx.readOnly && f & (CMD.WRITE | CMD.MAY_REPLICATE)) {
     return fail(L, "Write commands are not allowed from read-only scripts.", raiseIt);
   }
+  // Only the first write can be refused: after it the script cannot stop half way.
+  if (f & CMD.DENYOOM && !ctx.writeDirty && !ctx.allowOom && preCommandOom()) return fail(L, "-" + E.OOM, raiseIt);
   const fake = ctx.fake;
   const undo = ctx.undo;
   const isWrite = (f & CMD.WRITE) !== 0;

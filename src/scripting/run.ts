@@ -8,7 +8,7 @@
 // the failed script has no effect. With lua-rollback off, the writes made before the error
 // stay and are propagated, as in Redis.
 
-import type { Client } from "../server/client.ts";
+import { CF, type Client } from "../server/client.ts";
 import type { Server } from "../server/context.ts";
 import { captureEffects, releaseEffects } from "../commands/tx.ts";
 import { RunCtx, scriptClient } from "./api.ts";
@@ -16,6 +16,8 @@ import { luaToReply, writeError } from "./convert.ts";
 import type { LuaEngine } from "./engine.ts";
 import { lua, type LuaState } from "./lua.ts";
 import { UndoLog } from "./undo.ts";
+import { preCommandOom } from "../store/eviction.ts";
+import { E } from "../errors.ts";
 
 export const SF = {
   NO_WRITES: 1 << 0,
@@ -43,6 +45,9 @@ export function prepareError(srv: Server, flags: number, ro: boolean): string | 
   if (!(flags & SF.EVAL_COMPAT)) {
     if (flags & SF.NO_CLUSTER && srv.cfg.bool("cluster-enabled")) return "ERR Can not run script on cluster, 'no-cluster' flag is set.";
     if (!(flags & SF.NO_WRITES) && ro) return "ERR Can not execute a script with write flag using *_ro command.";
+    // Redis refuses such a script in processCommand (its shebang makes it denyoom), so the
+    // reply is the plain OOM error.
+    if (!(flags & (SF.ALLOW_OOM | SF.NO_WRITES)) && preCommandOom()) return E.OOM;
   }
   return null;
 }
@@ -91,6 +96,7 @@ export function runScript(r: RunRequest): void {
   const undo = srv.cfg.bool("lua-rollback") && !readOnly ? new UndoLog() : null;
   const limit = srv.cfg.num("busy-reply-threshold");
   const ctx = new RunCtx(srv, engine, caller, fake, r.funcname, readOnly, undo, limit);
+  ctx.allowOom = (r.flags & SF.ALLOW_OOM) !== 0 || (caller.flags & CF.MASTER) !== 0;
   const fx = captureEffects(srv);
   ctx.fx = fx;
   // Lazy-expiry deletions are not the script's doing: they go out even if it is rolled back.

@@ -306,6 +306,11 @@ export function sampleIds(t: KeyTable, n: number, volatile: boolean, ok: ((id: n
 
 let current: Evictor | null = null;
 
+/** Redis's pre_command_oom_state: maxmemory is set and the check before this command failed. */
+export function preCommandOom(): boolean {
+  return current !== null && current.max > 0 && current.oomBefore;
+}
+
 export function evictorOf(_srv: Server): Evictor | null {
   return current;
 }

@@ -48,6 +48,29 @@ describe("OOM replies (differential)", () => {
     `);
   });
 
+  test("scripts: the first denyoom call is refused, later ones run; shebang flags decide at the start", async () => {
+    await d.same(`
+      CONFIG SET maxmemory-policy noeviction
+      SET a 1
+      FUNCTION LOAD "#!lua name=oomlib\\nredis.register_function('w', function() return redis.call('set','w','1') end)\\nredis.register_function{function_name='w2', callback=function() return redis.call('set','w','2') end, flags={'allow-oom'}}"
+      CONFIG SET maxmemory 1
+      EVAL "return redis.call('set','x','y')" 0
+      EVAL "return redis.pcall('set','x','y')" 0
+      EVAL "local r = redis.pcall('set','x','y') return {r['err'] or 'none', redis.call('get','a')}" 0
+      EVAL "redis.call('del','a') return redis.call('set','x','y')" 0
+      EVAL "return redis.call('get','x')" 0
+      EVAL "#!lua\\nreturn 1" 0
+      EVAL "#!lua flags=no-writes\\nreturn redis.call('get','x')" 0
+      EVAL "#!lua flags=allow-oom\\nreturn redis.call('set','z','1')" 0
+      FCALL w 0
+      FCALL w2 0
+      GET w
+      CONFIG SET maxmemory 0
+      EVAL "return redis.call('set','x','y')" 0
+      FUNCTION FLUSH
+    `);
+  });
+
   test("transactions: queuing is refused while out of memory; EXEC of queued denyoom commands too", async () => {
     await d.same(`
       CONFIG SET maxmemory-policy noeviction
