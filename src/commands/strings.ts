@@ -267,21 +267,35 @@ function getrange(c: Client, a: Argv): void {
   else c.out.bulkBytes(v.buf.subarray(r[0], r[1]));
 }
 
+/**
+ * Plain SET of argument `k` to argument `k + 1` (the hot path of SET and MSET): the argument
+ * bytes go into the key table directly, no strings are made; the TTL is dropped.
+ */
+function setFromArgs(c: Client, a: Argv, k: number): void {
+  const db = c.db;
+  const t = db.dict;
+  const vs = a.offs[k * 2 + 2]!;
+  const vn = a.offs[k * 2 + 3]! - vs;
+  const id = t.upsertBytes(a.buf, a.offs[k * 2]!, a.offs[k * 2 + 1]!, vn);
+  if (vn <= BIG_STRING) t.setStringValue(id, a.buf, vn, vs);
+  else t.setValue(id, a.str(k + 1));
+  if (t.created) db.fresh(id, null);
+  else {
+    if (t.exp[id] !== 0) t.clearExp(id);
+    t.lru[id] = c.srv.ks.lfu ? c.srv.ks.lfuInit() : c.srv.ks.lruClock;
+  }
+  c.srv.ks.writtenId(db, id, N.STRING, "set");
+}
+
 function msetGeneric(c: Client, a: Argv, nx: boolean): void {
   if (a.argc % 2 === 0) fail(wrongArgs(nx ? "msetnx" : "mset"));
   const db = c.db;
-  const ks = c.srv.ks;
   if (nx) {
     for (let j = 1; j < a.argc; j += 2) {
       if (db.lookup(a.str(j)) !== undefined) return c.out.int(0);
     }
   }
-  for (let j = 1; j < a.argc; j += 2) {
-    const key = a.str(j);
-    db.set(key, a.str(j + 1));
-    ks.written(db, key, N.STRING, "set", 0);
-  }
-  ks.dirty += (a.argc - 1) / 2;
+  for (let j = 1; j < a.argc; j += 2) setFromArgs(c, a, j);
   if (nx) c.out.int(1);
   else c.out.ok();
 }
@@ -414,20 +428,7 @@ export const handlers: Handlers = {
 
   set(c, a) {
     if (a.argc === 3) {
-      // The hot path: plain SET writes the argument bytes into the key table directly.
-      const db = c.db;
-      const t = db.dict;
-      const vs = a.offs[4]!;
-      const vn = a.offs[5]! - vs;
-      const id = t.upsertBytes(a.buf, a.offs[2]!, a.offs[3]!, vn);
-      if (vn <= BIG_STRING) t.setStringValue(id, a.buf, vn, vs);
-      else t.setValue(id, a.str(2));
-      if (t.created) db.fresh(id, null);
-      else {
-        if (t.exp[id] !== 0) t.clearExp(id);
-        t.lru[id] = c.srv.ks.lfu ? c.srv.ks.lfuInit() : c.srv.ks.lruClock;
-      }
-      c.srv.ks.writtenId(db, id, N.STRING, "set");
+      setFromArgs(c, a, 1);
       c.out.ok();
       return;
     }
