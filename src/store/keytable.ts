@@ -153,9 +153,16 @@ export class KeyTable {
   private cChunk = -1;
   private cPos = 0;
 
-  constructor() {
+  /**
+   * `firstChunk`: size of the first arena chunk; each next one doubles up to CHUNK (tables of
+   * collections start small, the keyspace's starts at CHUNK).
+   */
+  constructor(private readonly firstChunk = CHUNK) {
+    this.chunkSize = firstChunk;
     this.grow(64);
   }
+
+  private chunkSize: number;
 
   // ------------------------------------------------------------------ columns
 
@@ -210,7 +217,14 @@ export class KeyTable {
       return c;
     }
     if (this.tail < 0 || this.fill[this.tail]! + n > this.chunks[this.tail]!.length) {
-      this.tail = this.addChunk(this.spare.pop() ?? Buffer.allocUnsafe(CHUNK));
+      let b = this.spare.pop();
+      if (b === undefined) {
+        let size = this.chunkSize;
+        while (size < n * 4) size *= 2;
+        b = Buffer.allocUnsafe(size);
+        this.chunkSize = Math.min(CHUNK, size * 2);
+      }
+      this.tail = this.addChunk(b);
     }
     const c = this.tail;
     this.aOff = this.fill[c]!;
@@ -399,7 +413,7 @@ export class KeyTable {
     const view = this.expires;
     const saving = this.saving;
     const track = this.track;
-    Object.assign(this, new KeyTable());
+    Object.assign(this, new KeyTable(this.firstChunk));
     (this as { expires: ExpiresView }).expires = view;
     this.saving = saving;
     this.track = track;
@@ -641,7 +655,18 @@ export class KeyTable {
     this.created = true;
     return this.create(b.subarray(s, e), e - s, hashBytes(b, s, e), vcap);
   }
-  /** Whether the last upsertBytes() created the entry. */
+  /** upsertBytes() for a key given as a latin1 string. */
+  upsert(k: string, vcap: number): number {
+    const id = this.find(k);
+    if (id >= 0) {
+      this.created = false;
+      return id;
+    }
+    this.created = true;
+    return this.create(k, k.length, hashString(k), vcap);
+  }
+
+  /** Whether the last upsertBytes() or upsert() created the entry. */
   created = false;
 
   delete(k: string): boolean {

@@ -5,7 +5,10 @@
 // meanwhile may or may not be. A cursor whose iterator is gone (too many concurrent scans of
 // one collection) resumes by skipping that many elements.
 
-type Iterable = Map<unknown, unknown> | Set<unknown>;
+/** A collection walked by its keys (Map, Set, or a KeyTable holding a big hash). */
+interface Iterable<K = unknown> {
+  keys(): Iterator<K>;
+}
 
 /** A live iterator with one element looked ahead (so the last page can return cursor 0). */
 interface Resume {
@@ -21,12 +24,12 @@ const PER_COLLECTION = 16;
  * Walks up to `count` elements from `cursor`; returns the next cursor (0 when done).
  * `visit` gets each key (for a Map, its key; the value is looked up by the caller).
  */
-export function scanStep<K>(coll: Map<K, unknown> | Set<K>, cursor: number, count: number, visit: (k: K) => void): number {
+export function scanStep<K>(coll: Iterable<K>, cursor: number, count: number, visit: (k: K) => void): number {
   let byPos = live.get(coll);
   let r = byPos?.get(cursor);
   if (r !== undefined) byPos!.delete(cursor);
   else {
-    const it = (coll as Iterable).keys();
+    const it = coll.keys();
     for (let i = 0; i < cursor; i++) if (it.next().done) return 0;
     r = { it, ahead: it.next() };
   }

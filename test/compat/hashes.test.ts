@@ -232,6 +232,61 @@ describe("encodings", () => {
   });
 });
 
+describe("hashes past a thousand fields (kept in a key table)", () => {
+  test("overwrites, growth, deletes and big values keep every field right", async () => {
+    const fields: string[] = [];
+    for (let i = 0; i < 3000; i++) fields.push(`f${i}`, `v${i}`);
+    const grow: string[] = [];
+    for (let i = 0; i < 3000; i += 3) grow.push(`f${i}`, `longer-value-${i}-${"x".repeat(i % 50)}`);
+    const del: string[] = [];
+    for (let i = 1; i < 3000; i += 2) del.push(`f${i}`);
+    await d.same(
+      [
+        ["HSET", "h", ...fields],
+        ["HSET", "h", ...grow],
+        ["HDEL", "h", ...del],
+        ["HLEN", "h"],
+        ["HINCRBY", "h", "f0", "5"],
+        ["HINCRBY", "h", "n", "7"],
+        ["HSET", "h", "big", "y".repeat(70000)],
+        ["HSTRLEN", "h", "big"],
+        ["HSTRLEN", "h", "f3"],
+        ["HSTRLEN", "h", "f4"],
+        ["HMGET", "h", "f0", "f1", "f2", "f3", "f2999", "f2998", "n"],
+        ["HEXISTS", "h", "f5"],
+        ["HSETNX", "h", "f6", "no"],
+        ["HGET", "h", "f6"],
+        ["HDEL", "h", "big"],
+        ["HGETALL", "h"],
+        ["HKEYS", "h"],
+        ["HVALS", "h"],
+        ["COPY", "h", "h2"],
+        ["HDEL", "h2", "f0"],
+        ["HLEN", "h"],
+        ["HLEN", "h2"],
+        ["DEBUG", "DIGEST-VALUE", "h"],
+        ["OBJECT", "ENCODING", "h"],
+      ],
+      { normalize: unorderedHash },
+    );
+    // DUMP/RESTORE: AiKv's payload restores on both servers to the same digest.
+    const [a, r] = await d.pair();
+    try {
+      const reply = await a.call("DUMP", "h");
+      const payload = Buffer.from(reply.slice(reply.indexOf("\r\n") + 2, reply.length - 2), "latin1");
+      const digest = await r.call("DEBUG", "DIGEST-VALUE", "h");
+      for (const c of [a, r]) {
+        await c.call("DEL", "h3");
+        expect(await c.call("RESTORE", "h3", "0", payload)).toBe("+OK\r\n");
+        expect(await c.call("DEBUG", "DIGEST-VALUE", "h3")).toBe(digest);
+      }
+    } finally {
+      a.close();
+      r.close();
+    }
+  });
+});
+
 describe("HRANDFIELD", () => {
   test("errors and deterministic shapes", async () => {
     await d.same(`

@@ -417,6 +417,58 @@ describe("SSCAN", () => {
   });
 });
 
+describe("sets past a thousand members (positions in a key table)", () => {
+  test("adds, removes, pops, moves and set algebra keep every member right", async () => {
+    const members = Array.from({ length: 3000 }, (_, i) => `m${i}`);
+    const odd = members.filter((_, i) => i % 2 === 1);
+    const other = Array.from({ length: 1500 }, (_, i) => `m${i * 3}`);
+    await d.same(
+      [
+        ["SADD", "s", ...members],
+        ["SADD", "s", "m1", "m2", "new"],
+        ["SCARD", "s"],
+        ["SREM", "s", ...odd],
+        ["SCARD", "s"],
+        ["SISMEMBER", "s", "m2"],
+        ["SISMEMBER", "s", "m3"],
+        ["SMISMEMBER", "s", "m0", "m1", "m2998", "m2999", "new", "zz"],
+        ["SADD", "t", ...other],
+        ["SINTERCARD", "2", "s", "t"],
+        ["SINTER", "s", "t"],
+        ["SDIFF", "s", "t"],
+        ["SUNIONSTORE", "u", "s", "t"],
+        ["SCARD", "u"],
+        ["SMOVE", "s", "t", "m4"],
+        ["SMOVE", "s", "t", "m5"],
+        ["SISMEMBER", "t", "m4"],
+        ["SCARD", "s"],
+        ["SMEMBERS", "s"],
+        ["COPY", "s", "s2"],
+        ["SREM", "s2", "m0"],
+        ["SCARD", "s"],
+        ["DEBUG", "DIGEST-VALUE", "s", "t", "u"],
+        ["OBJECT", "ENCODING", "s"],
+      ],
+      { normalize: unordered },
+    );
+    // SPOP: what leaves is random, but the counts and the union of popped and kept are not.
+    for (const port of [d.aikv.port, d.redis.port]) {
+      const c = await RespConn.connect(port);
+      await c.call("DEL", "p");
+      await c.call("SADD", "p", ...members);
+      const popped = new Set<string>();
+      for (let i = 0; i < 500; i++) popped.add(bulks(await c.call("SPOP", "p"))[0]!);
+      for (const m of bulks(await c.call("SPOP", "p", "700"))) popped.add(m);
+      const kept = bulks(await c.call("SMEMBERS", "p"));
+      expect(popped.size).toBe(1200);
+      expect(kept.length).toBe(1800);
+      expect(new Set([...popped, ...kept]).size).toBe(3000);
+      for (const m of kept) expect(await c.call("SISMEMBER", "p", m)).toBe(":1\r\n");
+      c.close();
+    }
+  });
+});
+
 describe("statistics", () => {
   test("keyspace hits and misses", async () => {
     await sameHitsAndMisses(d, [["SADD", "s", "a"], ["SISMEMBER", "s", "a"], ["SISMEMBER", "no", "a"], ["SMISMEMBER", "s", "a"], ["SCARD", "no"], ["SMEMBERS", "s"], ["SRANDMEMBER", "s"], ["SRANDMEMBER", "no", "3"], ["SSCAN", "s", "0"], ["SINTER", "s", "no"], ["SINTERCARD", "2", "s", "s"], ["SUNION", "s", "no"], ["SDIFF", "no", "s"], ["SINTERSTORE", "d", "s", "no"], ["SUNIONSTORE", "d", "s", "no"], ["SMOVE", "no", "s", "a"], ["SPOP", "no"], ["SADD", "s", "b"], ["SREM", "no", "a"]]);
