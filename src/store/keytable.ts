@@ -402,7 +402,7 @@ export class KeyTable {
     this.freeIds.push(id);
     this.size--;
     // Many tombstones make probes long, and a table that shrank wastes its index: rebuild.
-    if (this.used - this.size > this.slots.length / 4 || (this.size * 8 < this.slots.length && this.slots.length > 1024)) {
+    if (this.used - this.size > this.slots.length / 8 || (this.size * 8 < this.slots.length && this.slots.length > 1024)) {
       this.rehash(this.size);
     }
     if (this.size === 0 && this.top > 1024) this.reset();
@@ -756,6 +756,20 @@ export class KeyTable {
       live += this.liveBytes[c]!;
     }
     return { held, live, chunks: n };
+  }
+
+  private deletes = 0;
+
+  /**
+   * Compaction for tables that hold a collection's elements (the keyspace's cron does not
+   * see them): call after a delete. Every 256 deletes, while the arena holds more than twice
+   * its live bytes, moves records out of chunks at most a quarter live, so an emptying table
+   * does not move the same records over and over.
+   */
+  tidy(): void {
+    if (++this.deletes % 256 !== 0) return;
+    const { held, live } = this.arenaStats();
+    if (held > 2 * live + (64 << 10)) this.compact(64 << 10, 0.25);
   }
 
   /**

@@ -45,7 +45,6 @@ export class HashObj extends Obj {
   /** still "listpack" (false once converted to "hashtable") */
   lp = true;
   private payload = 0;
-  private deletes = 0;
   /** field -> position in keys (only once random access was needed) */
   private idx: Map<string, number> | null = null;
   private keys: string[] | null = null;
@@ -132,8 +131,7 @@ export class HashObj extends Obj {
       if (id < 0) return false;
       this.payload -= f.length + fieldLength(t, id);
       t.removeId(id);
-      // Give back the arena space of deleted fields, a bounded amount at a time.
-      if (++this.deletes % 256 === 0) t.compact(64 << 10);
+      t.tidy();
     } else {
       const m = this.m as Map<string, string>;
       const old = m.get(f);

@@ -18,20 +18,17 @@ const ENTRY_OVERHEAD = 24;
 /** Members beyond which positions live in a PosTable. */
 const BIG_SET = 1024;
 
-/** member -> position in SetObj.arr; a Map<string, number> is one. */
-export interface PosMap {
-  readonly size: number;
-  has(m: string): boolean;
-  get(m: string): number | undefined;
-  set(m: string, i: number): unknown;
-  delete(m: string): boolean;
-  keys(): IterableIterator<string>;
-}
+/** member -> position in SetObj.arr: a Map<string, number> while small, a PosTable once big. */
+type PosMap = Map<string, number> | PosTable;
 
-/** A PosMap over a KeyTable: the position is kept in the table's per-entry integer column. */
-class PosTable implements PosMap {
+/**
+ * member -> position over a KeyTable: the position is kept in the table's per-entry integer
+ * column, and `idAt` maps positions back to entry ids, so removing the member at a known
+ * position (SPOP) needs no lookup at all.
+ */
+class PosTable {
   private readonly t = new KeyTable(4096);
-  private deletes = 0;
+  private idAt = new Int32Array(2048);
 
   get size(): number {
     return this.t.size;
@@ -46,27 +43,31 @@ class PosTable implements PosMap {
     return id < 0 ? undefined : this.t.lru[id]!;
   }
 
-  set(m: string, i: number): this {
-    // upsert() may grow the columns: read `lru` after it.
-    const id = this.t.upsert(m, 0);
-    this.t.lru[id] = i;
-    return this;
-  }
-
   /** Adds a member at position i unless present; true when added (one lookup). */
   addNew(m: string, i: number): boolean {
     const id = this.t.upsert(m, 0);
     if (!this.t.created) return false;
+    // upsert() may have grown the columns: read `lru` after it.
     this.t.lru[id] = i;
+    if (i >= this.idAt.length) {
+      const a = new Int32Array(this.idAt.length * 2);
+      a.set(this.idAt);
+      this.idAt = a;
+    }
+    this.idAt[i] = id;
     return true;
   }
 
-  delete(m: string): boolean {
-    const id = this.t.find(m);
-    if (id < 0) return false;
+  /** Removes the member at position i; the one at `last` (the last position) moves into i. */
+  removeAt(i: number, last: number): void {
+    const id = this.idAt[i]!;
+    if (i < last) {
+      const moved = this.idAt[last]!;
+      this.idAt[i] = moved;
+      this.t.lru[moved] = i;
+    }
     this.t.removeId(id);
-    if (++this.deletes % 256 === 0) this.t.compact(64 << 10);
-    return true;
+    this.t.tidy();
   }
 
   keys(): IterableIterator<string> {
@@ -95,9 +96,14 @@ function cmpInt(a: string, b: string): number {
 
 /** The position map of members in `arr`: a Map while small, a PosTable once big. */
 function positions(arr: string[]): PosMap {
-  const pos: PosMap = arr.length > BIG_SET ? new PosTable() : new Map<string, number>();
-  for (let i = 0; i < arr.length; i++) pos.set(arr[i]!, i);
-  return pos;
+  if (arr.length > BIG_SET) {
+    const t = new PosTable();
+    for (let i = 0; i < arr.length; i++) t.addNew(arr[i]!, i);
+    return t;
+  }
+  const m = new Map<string, number>();
+  for (let i = 0; i < arr.length; i++) m.set(arr[i]!, i);
+  return m;
 }
 
 export class SetObj extends Obj {
@@ -208,14 +214,25 @@ export class SetObj extends Obj {
     }
     const i = pos.get(v);
     if (i === undefined) return false;
-    const last = this.arr.pop()!;
-    if (i < this.arr.length) {
-      this.arr[i] = last;
-      pos.set(last, i);
-    }
-    pos.delete(v);
-    this.payload -= v.length;
+    this.removeAt(i);
     return true;
+  }
+
+  /** Removes the member at position i of a hashtable set (the last one moves there). */
+  private removeAt(i: number): string {
+    const pos = this.pos!;
+    const arr = this.arr;
+    const v = arr[i]!;
+    const last = arr.length - 1;
+    if (pos instanceof PosTable) pos.removeAt(i, last);
+    else {
+      if (i < last) pos.set(arr[last]!, i);
+      pos.delete(v);
+    }
+    if (i < last) arr[i] = arr[last]!;
+    arr.pop();
+    this.payload -= v.length;
+    return v;
   }
 
   /** A uniformly random member (the set must not be empty). */
@@ -225,6 +242,7 @@ export class SetObj extends Obj {
 
   /** Removes and returns a random member. */
   popRandom(): string {
+    if (this.pos !== null) return this.removeAt(Math.floor(Math.random() * this.arr.length));
     const v = this.random();
     this.remove(v);
     return v;
