@@ -402,7 +402,7 @@ export class KeyTable {
     this.freeIds.push(id);
     this.size--;
     // Many tombstones make probes long, and a table that shrank wastes its index: rebuild.
-    if (this.used - this.size > this.slots.length / 8 || (this.size * 8 < this.slots.length && this.slots.length > 1024)) {
+    if (this.used - this.size > this.slots.length / 4 || (this.size * 8 < this.slots.length && this.slots.length > 1024)) {
       this.rehash(this.size);
     }
     if (this.size === 0 && this.top > 1024) this.reset();
