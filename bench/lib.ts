@@ -199,3 +199,38 @@ export async function sideBySide(title: string, width: number, pipe: number, wor
     for (const [, s] of servers) await s.stop();
   }
 }
+
+/** One test's line of `redis-benchmark --csv`: requests/s and latencies (ms). */
+export interface BenchRow {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Runs `redis-benchmark -p port -q --csv ...args` and returns its rows by test name. A failed
+ * run (redis-benchmark 7 exits on an error reply) throws with its output.
+ */
+export function redisBenchmark(port: number, args: string[]): Map<string, BenchRow> {
+  const cmd = ["redis-benchmark", "-p", String(port), "-q", "--csv", ...args];
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  const out = r.stdout.toString();
+  if (r.exitCode !== 0) throw new Error(`redis-benchmark failed (${r.exitCode}): ${cmd.join(" ")}\n${r.stderr}\n${out}`);
+  const rows = new Map<string, BenchRow>();
+  for (const line of out.split("\n")) {
+    const cells = line.split(",").map((c) => c.replace(/"/g, ""));
+    if (cells.length < 8 || cells[0] === "test") continue;
+    rows.set(cells[0]!, { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), max: Number(cells[7]) });
+  }
+  return rows;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+export function geomean(xs: number[]): number {
+  return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+}

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, freePort, startAikv, type Running } from "../test/helpers/servers.ts";
 import { RespConn } from "../test/helpers/resp.ts";
+import { geomean, median, redisBenchmark, type BenchRow } from "./lib.ts";
 
 const { values: opt } = parseArgs({
   options: {
@@ -40,28 +41,7 @@ function tmp(prefix: string): string {
   return d;
 }
 
-interface Row {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-function benchmark(port: number, args: string[]): Map<string, Row> {
-  const r = Bun.spawnSync(["redis-benchmark", "-p", String(port), "-q", "--csv", ...args], { stdout: "pipe", stderr: "pipe" });
-  const rows = new Map<string, Row>();
-  for (const line of r.stdout.toString().split("\n")) {
-    const c = line.split(",").map((x) => x.replace(/"/g, ""));
-    if (c.length < 8 || c[0] === "test") continue;
-    rows.set(c[0]!, { rps: Number(c[1]), p50: Number(c[4]), p99: Number(c[6]) });
-  }
-  return rows;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+type Row = BenchRow;
 
 async function lsm(dir: string, args: string[]): Promise<Running> {
   const s = await startAikv({ dir, args: ["--engine", "lsm", "--save", "", ...args] });
@@ -102,7 +82,7 @@ async function throughput(): Promise<void> {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const [who, s] of order) {
           cli(s.port, "flushall");
-          const rows = benchmark(s.port, ["-c", opt.clients!, "-n", n, "-t", tests.join(","), ...extra]);
+          const rows = redisBenchmark(s.port, ["-c", opt.clients!, "-n", n, "-t", tests.join(","), ...extra]);
           for (const [t, row] of rows) {
             const k = `${label} ${t}`;
             if (!res.has(k)) res.set(k, new Map());
@@ -147,7 +127,7 @@ async function always(): Promise<void> {
       const rps: number[] = [];
       const p99: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const r = benchmark(s.port, ["-c", "50", "-n", label.includes("P16") ? "500000" : "100000", "-t", "set", ...extra]).get("SET")!;
+        const r = redisBenchmark(s.port, ["-c", "50", "-n", label.includes("P16") ? "500000" : "100000", "-t", "set", ...extra]).get("SET")!;
         rps.push(r.rps);
         p99.push(r.p99);
       }
@@ -196,7 +176,7 @@ async function restart(): Promise<void> {
   {
     const dir = tmp("lsm-restart-");
     const s = await lsm(dir, ["--checkpoint-wal-size", "4gb", "--checkpoint-interval", "100000"]);
-    benchmark(s.port, ["-c", "20", "-P", "32", "-n", "1000000", "-r", "100000000", "-t", "set", "-d", "32"]);
+    redisBenchmark(s.port, ["-c", "20", "-P", "32", "-n", "1000000", "-r", "100000000", "-t", "set", "-d", "32"]);
     const keys = cli(s.port, "dbsize").trim();
     s.proc.kill("SIGKILL");
     await s.proc.exited;

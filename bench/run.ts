@@ -11,6 +11,7 @@ import { cpus, totalmem, release } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startAikv, startRedis, cli, type Running } from "../test/helpers/servers.ts";
+import { geomean, median, redisBenchmark, type BenchRow } from "./lib.ts";
 
 const { values: opt } = parseArgs({
   options: {
@@ -29,34 +30,9 @@ const { values: opt } = parseArgs({
 const ROUNDS = Number(opt.rounds);
 const TESTS = opt.tests!.split(",");
 
-interface Row {
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
+type Row = BenchRow;
 
 type Results = Map<string, { aikv: Row[]; redis: Row[] }>;
-
-function benchmark(port: number, args: string[]): Map<string, Row> {
-  const cmd = ["redis-benchmark", "-p", String(port), "-q", "--csv", ...args];
-  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-  const out = r.stdout.toString();
-  if (r.exitCode !== 0) throw new Error(`redis-benchmark failed (${r.exitCode}): ${cmd.join(" ")}\n${r.stderr}\n${out}`);
-  const rows = new Map<string, Row>();
-  for (const line of out.split("\n")) {
-    const cells = line.split(",").map((c) => c.replace(/"/g, ""));
-    if (cells.length < 8 || cells[0] === "test") continue;
-    rows.set(cells[0]!, { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), max: Number(cells[7]) });
-  }
-  return rows;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 
 /** `extra` goes to redis-benchmark; each run starts from an empty server unless `keepData`. */
 async function runSuite(label: string, a: Running, r: Running, extra: string[], n: string, keepData = false): Promise<Results> {
@@ -65,7 +41,7 @@ async function runSuite(label: string, a: Running, r: Running, extra: string[], 
     const order: [string, Running][] = round % 2 === 0 ? [["aikv", a], ["redis", r]] : [["redis", r], ["aikv", a]];
     for (const [who, srv] of order) {
       if (!keepData) cli(srv.port, "flushall");
-      const rows = benchmark(srv.port, ["-c", opt.clients!, "-n", n, "-t", TESTS.join(","), ...extra]);
+      const rows = redisBenchmark(srv.port, ["-c", opt.clients!, "-n", n, "-t", TESTS.join(","), ...extra]);
       for (const [test, row] of rows) {
         if (!res.has(test)) res.set(test, { aikv: [], redis: [] });
         res.get(test)![who as "aikv" | "redis"].push(row);

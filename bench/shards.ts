@@ -18,6 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, startAikv, startRedis, type Running } from "../test/helpers/servers.ts";
 import { allocShared } from "../src/shard/ring.ts";
+import { geomean, median, redisBenchmark, type BenchRow } from "./lib.ts";
 
 const { values: opt } = parseArgs({
   options: {
@@ -36,31 +37,7 @@ const { values: opt } = parseArgs({
 const ROUNDS = Number(opt.rounds);
 const SHARDS = Number(opt.shards);
 
-interface Row {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-function benchmark(port: number, args: string[]): Map<string, Row> {
-  const cmd = ["redis-benchmark", "-p", String(port), "-q", "--csv", "-c", opt.clients!, "-t", opt.tests!, ...args];
-  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-  const out = r.stdout.toString();
-  if (r.exitCode !== 0) throw new Error(`redis-benchmark failed (${r.exitCode}): ${cmd.join(" ")}\n${r.stderr}\n${out}`);
-  const rows = new Map<string, Row>();
-  for (const line of out.split("\n")) {
-    const cells = line.split(",").map((c) => c.replace(/"/g, ""));
-    if (cells.length < 8 || cells[0] === "test") continue;
-    rows.set(cells[0]!, { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) });
-  }
-  return rows;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const geomean = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+type Row = BenchRow;
 
 type Results = Map<string, Map<string, Row[]>>; // test -> server -> rows
 
@@ -71,7 +48,7 @@ async function suite(title: string, servers: [string, Running][], args: string[]
     const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
     for (const [who, srv] of order) {
       cli(srv.port, "flushall");
-      const rows = benchmark(srv.port, args);
+      const rows = redisBenchmark(srv.port, ["-c", opt.clients!, "-t", opt.tests!, ...args]);
       for (const [test, row] of rows) {
         if (!res.has(test)) res.set(test, new Map());
         const m = res.get(test)!;
