@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Differ } from "../helpers/diff.ts";
-import type { RespConn } from "../helpers/resp.ts";
+import { items, type RespConn } from "../helpers/resp.ts";
 
 let d: Differ;
 let A: RespConn; // AiKv
@@ -40,34 +40,6 @@ async function on(c: RespConn, cmds: Cmd[]): Promise<void> {
 
 async function bothRun(cmds: Cmd[]): Promise<void> {
   await Promise.all([on(A, cmds), on(R, cmds)]);
-}
-
-/** Flattens a multi-bulk reply into its bulk strings (nested arrays flattened). */
-function items(reply: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  const line = () => {
-    const e = reply.indexOf("\r\n", i);
-    const s = reply.slice(i, e);
-    i = e + 2;
-    return s;
-  };
-  const value = (): void => {
-    const h = line();
-    const t = h[0];
-    if (t === "*" || t === "~" || t === "%") {
-      let n = parseInt(h.slice(1), 10);
-      if (t === "%") n *= 2;
-      for (let k = 0; k < n; k++) value();
-    } else if (t === "$") {
-      const n = parseInt(h.slice(1), 10);
-      if (n < 0) return;
-      out.push(reply.slice(i, i + n));
-      i += n + 2;
-    } else out.push(h);
-  };
-  value();
-  return out;
 }
 
 /** A canonical description of a key's value (order-free for hashtable hashes and sets). */

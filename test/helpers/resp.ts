@@ -171,3 +171,31 @@ export class RespConn {
     this.sock.end();
   }
 }
+
+/** Flattens a multi-bulk reply into its bulk strings (nested arrays flattened). */
+export function items(reply: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const line = () => {
+    const e = reply.indexOf("\r\n", i);
+    const s = reply.slice(i, e);
+    i = e + 2;
+    return s;
+  };
+  const value = (): void => {
+    const h = line();
+    const t = h[0];
+    if (t === "*" || t === "~" || t === "%") {
+      let n = parseInt(h.slice(1), 10);
+      if (t === "%") n *= 2;
+      for (let k = 0; k < n; k++) value();
+    } else if (t === "$") {
+      const n = parseInt(h.slice(1), 10);
+      if (n < 0) return;
+      out.push(reply.slice(i, i + n));
+      i += n + 2;
+    } else out.push(h);
+  };
+  value();
+  return out;
+}

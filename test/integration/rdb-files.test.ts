@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RespConn } from "../helpers/resp.ts";
+import { items, RespConn } from "../helpers/resp.ts";
 import { ROOT, freePort, startAikv, startRedis, type Running } from "../helpers/servers.ts";
 import { RdbFileReader, type LoadedKey } from "../../src/rdb/file.ts";
 
@@ -22,33 +22,6 @@ afterAll(() => {
 });
 
 type Cmd = (string | Uint8Array)[];
-
-function items(reply: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  const line = () => {
-    const e = reply.indexOf("\r\n", i);
-    const s = reply.slice(i, e);
-    i = e + 2;
-    return s;
-  };
-  const value = (): void => {
-    const h = line();
-    const t = h[0];
-    if (t === "*" || t === "~" || t === "%") {
-      let n = parseInt(h.slice(1), 10);
-      if (t === "%") n *= 2;
-      for (let k = 0; k < n; k++) value();
-    } else if (t === "$") {
-      const n = parseInt(h.slice(1), 10);
-      if (n < 0) return;
-      out.push(reply.slice(i, i + n));
-      i += n + 2;
-    } else out.push(h);
-  };
-  value();
-  return out;
-}
 
 async function run(c: RespConn, cmds: Cmd[]): Promise<void> {
   for (const cmd of cmds) {
