@@ -8,6 +8,7 @@
 import { exportRdb, type ExportOptions } from "./export.ts";
 import { importRdb, type ImportOptions } from "./import.ts";
 import { check } from "./check.ts";
+import { parseArgs } from "node:util";
 
 const USAGE = `Usage: aikv-tool <command> [options]
 
@@ -35,53 +36,63 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
+/** The options of a subcommand and its one positional argument (`what` names it in errors). */
+function parse<O extends Record<string, { type: "string" | "boolean"; short?: string }>>(argv: string[], options: O, what: string) {
+  let r;
+  try {
+    r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (r.positionals.length === 0) fail(`needs ${what}`);
+  if (r.positionals.length > 1) fail(`unexpected argument ${r.positionals[1]}`);
+  return { values: r.values, arg: r.positionals[0]! };
+}
+
+/** Options naming the server import and export talk to. */
+const CONNECTION = {
+  host: { type: "string", short: "h" },
+  port: { type: "string", short: "p" },
+  user: { type: "string" },
+  password: { type: "string", short: "a" },
+  quiet: { type: "boolean", short: "q" },
+} as const;
+
+function connection(v: { host?: string; port?: string; user?: string; password?: string; quiet?: boolean }) {
+  const port = v.port === undefined ? 6379 : Number(v.port);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) fail("bad --port");
+  return { host: v.host ?? "127.0.0.1", port, user: v.user ?? null, password: v.password ?? null, quiet: v.quiet ?? false };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
   if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
     process.stdout.write(`${USAGE}\n`);
     return cmd === undefined ? 2 : 0;
   }
+  const rest = argv.slice(1);
   if (cmd === "check") {
-    let dir = "";
-    let repair = false;
-    let quick = false;
-    for (const a of argv.slice(1)) {
-      if (a === "--repair") repair = true;
-      else if (a === "--quick") quick = true;
-      else if (a.startsWith("-")) fail(`unknown option ${a}`);
-      else if (dir === "") dir = a;
-      else fail(`unexpected argument ${a}`);
-    }
-    if (dir === "") fail("check needs the server's dir");
-    const r = check({ dir, repair, quick, out: (l) => process.stdout.write(`${l}\n`) });
+    const { values, arg } = parse(rest, { repair: { type: "boolean" }, quick: { type: "boolean" } }, "the server's dir");
+    const r = check({ dir: arg, repair: values.repair ?? false, quick: values.quick ?? false, out: (l) => process.stdout.write(`${l}\n`) });
     return r.ok || r.repaired ? 0 : 1;
   }
-  if (cmd === "export") return exportMain(argv.slice(1));
-  if (cmd !== "import") fail(`unknown command '${cmd}'\n${USAGE}`);
-  const o: ImportOptions = { file: "", host: "127.0.0.1", port: 6379, user: null, password: null, replace: true, window: 1000, quiet: false };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) fail(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--host" || a === "-h") o.host = val();
-    else if (a === "--port" || a === "-p") {
-      o.port = Number(val());
-      if (!Number.isInteger(o.port) || o.port <= 0 || o.port > 65535) fail("bad --port");
-    } else if (a === "--user") o.user = val();
-    else if (a === "--password" || a === "-a") o.password = val();
-    else if (a === "--no-replace") o.replace = false;
-    else if (a === "--pipeline") {
-      o.window = Number(val());
-      if (!Number.isInteger(o.window) || o.window < 1) fail("bad --pipeline");
-    } else if (a === "--quiet" || a === "-q") o.quiet = true;
-    else if (a.startsWith("-")) fail(`unknown option ${a}`);
-    else if (o.file === "") o.file = a;
-    else fail(`unexpected argument ${a}`);
+  if (cmd === "export") {
+    const { values, arg } = parse(rest, CONNECTION, "a file name");
+    const o: ExportOptions = { file: arg, ...connection(values) };
+    try {
+      const r = await exportRdb(o);
+      process.stderr.write(`exported ${r.keys} keys (${r.bytes} bytes) in ${r.seconds.toFixed(2)} s\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`aikv-tool: export failed: ${(e as Error).message}\n`);
+      return 1;
+    }
   }
-  if (o.file === "") fail("import needs a file name");
+  if (cmd !== "import") fail(`unknown command '${cmd}'\n${USAGE}`);
+  const { values, arg } = parse(rest, { ...CONNECTION, "no-replace": { type: "boolean" }, pipeline: { type: "string" } }, "a file name");
+  const window = values.pipeline === undefined ? 1000 : Number(values.pipeline);
+  if (!Number.isInteger(window) || window < 1) fail("bad --pipeline");
+  const o: ImportOptions = { file: arg, ...connection(values), replace: !values["no-replace"], window };
   try {
     const r = await importRdb(o);
     process.stderr.write(
@@ -92,37 +103,6 @@ export async function main(argv: string[]): Promise<number> {
     return r.errors ? 1 : 0;
   } catch (e) {
     process.stderr.write(`aikv-tool: import failed: ${(e as Error).message}\n`);
-    return 1;
-  }
-}
-
-async function exportMain(argv: string[]): Promise<number> {
-  const o: ExportOptions = { file: "", host: "127.0.0.1", port: 6379, user: null, password: null, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) fail(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--host" || a === "-h") o.host = val();
-    else if (a === "--port" || a === "-p") {
-      o.port = Number(val());
-      if (!Number.isInteger(o.port) || o.port <= 0 || o.port > 65535) fail("bad --port");
-    } else if (a === "--user") o.user = val();
-    else if (a === "--password" || a === "-a") o.password = val();
-    else if (a === "--quiet" || a === "-q") o.quiet = true;
-    else if (a.startsWith("-")) fail(`unknown option ${a}`);
-    else if (o.file === "") o.file = a;
-    else fail(`unexpected argument ${a}`);
-  }
-  if (o.file === "") fail("export needs a file name");
-  try {
-    const r = await exportRdb(o);
-    process.stderr.write(`exported ${r.keys} keys (${r.bytes} bytes) in ${r.seconds.toFixed(2)} s\n`);
-    return 0;
-  } catch (e) {
-    process.stderr.write(`aikv-tool: export failed: ${(e as Error).message}\n`);
     return 1;
   }
 }
