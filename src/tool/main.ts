@@ -36,7 +36,7 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
-/** The options of a subcommand and its one positional argument (`what` names it in errors). */
+/** The options of a subcommand and its one positional argument (`what`: the error without it). */
 function parse<O extends Record<string, { type: "string" | "boolean"; short?: string }>>(argv: string[], options: O, what: string) {
   let r;
   try {
@@ -44,7 +44,7 @@ function parse<O extends Record<string, { type: "string" | "boolean"; short?: st
   } catch (e) {
     fail((e as Error).message);
   }
-  if (r.positionals.length === 0) fail(`needs ${what}`);
+  if (r.positionals.length === 0) fail(what);
   if (r.positionals.length > 1) fail(`unexpected argument ${r.positionals[1]}`);
   return { values: r.values, arg: r.positionals[0]! };
 }
@@ -72,12 +72,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const rest = argv.slice(1);
   if (cmd === "check") {
-    const { values, arg } = parse(rest, { repair: { type: "boolean" }, quick: { type: "boolean" } }, "the server's dir");
+    const { values, arg } = parse(rest, { repair: { type: "boolean" }, quick: { type: "boolean" } }, "check needs the server's dir");
     const r = check({ dir: arg, repair: values.repair ?? false, quick: values.quick ?? false, out: (l) => process.stdout.write(`${l}\n`) });
     return r.ok || r.repaired ? 0 : 1;
   }
   if (cmd === "export") {
-    const { values, arg } = parse(rest, CONNECTION, "a file name");
+    const { values, arg } = parse(rest, CONNECTION, "export needs a file name");
     const o: ExportOptions = { file: arg, ...connection(values) };
     try {
       const r = await exportRdb(o);
@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (cmd !== "import") fail(`unknown command '${cmd}'\n${USAGE}`);
-  const { values, arg } = parse(rest, { ...CONNECTION, "no-replace": { type: "boolean" }, pipeline: { type: "string" } }, "a file name");
+  const { values, arg } = parse(rest, { ...CONNECTION, "no-replace": { type: "boolean" }, pipeline: { type: "string" } }, "import needs a file name");
   const window = values.pipeline === undefined ? 1000 : Number(values.pipeline);
   if (!Number.isInteger(window) || window < 1) fail("bad --pipeline");
   const o: ImportOptions = { file: arg, ...connection(values), replace: !values["no-replace"], window };
