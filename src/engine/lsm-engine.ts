@@ -437,9 +437,23 @@ export class LsmEngine {
 
   /** Freezes the dirty sets at a new WAL position; the slices follow. Returns the job. */
   startCheckpoint(): Checkpoint | null {
-    if (this.cp !== null || this.wal === null) return null;
+    if (this.cp !== null || this.wal === null || this.starting) return null;
+    // Rotating the WAL can ask for a checkpoint (the log grew past its limit): that request
+    // must not start a second one inside this one, whose freeze would take the first one's
+    // keys out of the dirty sets while the first is abandoned unwritten.
+    this.starting = true;
+    try {
+      return this.beginCheckpoint(this.wal);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private starting = false;
+
+  private beginCheckpoint(wal: WalWriter): Checkpoint {
     this.ensureTracked();
-    const seq = this.wal.rotate();
+    const seq = wal.rotate();
     const cp = new Checkpoint(seq, this.vw, this.batch);
     const dbs: number[] = [];
     const frozen: Tracker[] = [];

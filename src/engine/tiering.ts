@@ -65,7 +65,10 @@ export function tieringHook(engine: LsmEngine): TieringHook {
 
     relief(): boolean {
       engine.requestCheckpoint();
-      return engine.checkpointRunning;
+      // Dirty keys whose WAL records are still being written this turn cannot be checkpointed
+      // yet, but the next turn's checkpoint will make them clean (and coolable): memory will
+      // come back either way, so writes are not refused for it.
+      return engine.checkpointRunning || engine.dirtyKeys > 0;
     },
   };
 }

@@ -113,7 +113,9 @@ describe("tiering", () => {
       const m2 = await info(s.port, "memory");
       expect(Number(m2.used_memory)).toBeLessThanOrEqual(MAXMEM + 65536);
       const rss = Number(m2.used_memory_rss);
-      expect(rss).toBeLessThan(64 * 1024 * 1024 + 4 * MAXMEM);
+      // A coarse guard (used_memory above is the exact one): RSS also holds the native LSM's
+      // glibc arenas and buffers Bun keeps, which vary by a few MiB from run to run.
+      expect(rss).toBeLessThan(64 * 1024 * 1024 + 5 * MAXMEM);
       c.close();
 
       // restart: keys beyond memory come back cold; everything still reads back
