@@ -20,6 +20,10 @@ const CHUNK = 1 << 22;
 export const BIG_VALUE = 1 << 16;
 const HEADER = 8;
 const MIN_SLOTS = 16;
+/** Indexes for fewer entries than this are rebuilt in one go (a fraction of a millisecond). */
+const INCREMENTAL_MIN = 1 << 16;
+/** Old-index slots moved per insert or delete while the index grows. */
+const MIGRATE_STEP = 32;
 
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string })
   .latin1Slice;
@@ -304,7 +308,7 @@ export class KeyTable {
     const mask = slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = slots[i]!;
-      if (v === 0) return -1;
+      if (v === 0) return this.old === null ? -1 : this.findOldBytes(h, b, s, e);
       if (v > 0 && this.hash[v - 1] === h && this.keyEqBytes(v - 1, b, s, e)) return v - 1;
     }
   }
@@ -316,9 +320,55 @@ export class KeyTable {
     const mask = slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = slots[i]!;
+      if (v === 0) return this.old === null ? -1 : this.findOldStr(h, k);
+      if (v > 0 && this.hash[v - 1] === h && this.keyEqStr(v - 1, k)) return v - 1;
+    }
+  }
+
+  // The index grows incrementally, as Redis's dict rehashes: a new index twice the size takes
+  // the inserts while the entries of the old one move over a few slots per write (and per
+  // cron compaction), so no single command pays for rebuilding an index of millions of keys.
+  // An entry is in exactly one of the two; lookups that miss the new index try the old one.
+
+  /** the index being emptied into `slots` during an incremental growth, or null */
+  private old: Int32Array | null = null;
+  /** slots of `old` below this have been moved */
+  private mig = 0;
+
+  private findOldBytes(h: number, b: Uint8Array, s: number, e: number): number {
+    const slots = this.old!;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = slots[i]!;
+      if (v === 0) return -1;
+      if (v > 0 && this.hash[v - 1] === h && this.keyEqBytes(v - 1, b, s, e)) return v - 1;
+    }
+  }
+
+  private findOldStr(h: number, k: string): number {
+    const slots = this.old!;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = slots[i]!;
       if (v === 0) return -1;
       if (v > 0 && this.hash[v - 1] === h && this.keyEqStr(v - 1, k)) return v - 1;
     }
+  }
+
+  /** Moves the entries of up to `n` slots of the old index into the new one. */
+  private migrate(n: number): void {
+    const old = this.old!;
+    const end = Math.min(old.length, this.mig + n);
+    for (let i = this.mig; i < end; i++) {
+      const v = old[i]!;
+      if (v > 0) {
+        this.insertSlot(v - 1, this.hash[v - 1]!);
+        // A tombstone, not empty: probes for entries still in `old` must go on past it.
+        old[i] = -1;
+      }
+    }
+    this.mig = end;
+    if (end === old.length) this.old = null;
   }
 
   private insertSlot(id: number, h: number): void {
@@ -335,16 +385,34 @@ export class KeyTable {
   }
 
   private removeSlot(id: number): void {
-    const slots = this.slots;
+    if (this.removeFrom(this.slots, id) || this.old === null) return;
+    this.removeFrom(this.old, id);
+  }
+
+  private removeFrom(slots: Int32Array, id: number): boolean {
     const mask = slots.length - 1;
     for (let i = this.hash[id]! & mask; ; i = (i + 1) & mask) {
       const v = slots[i]!;
       if (v === id + 1) {
         slots[i] = -1;
-        return;
+        return true;
       }
-      if (v === 0) return;
+      if (v === 0) return false;
     }
+  }
+
+  /** Starts growing the index for `n` entries: new inserts go to a larger one (see migrate). */
+  private grow2(n: number): void {
+    if (this.old !== null || n < INCREMENTAL_MIN) {
+      this.rehash(n);
+      return;
+    }
+    let len = MIN_SLOTS;
+    while (len < n * 2) len *= 2;
+    this.old = this.slots;
+    this.mig = 0;
+    this.slots = new Int32Array(len);
+    this.used = 0;
   }
 
   /** Rebuilds the index for `n` live keys (drops tombstones, resizes to load <= 1/2). */
@@ -364,6 +432,7 @@ export class KeyTable {
     }
     this.slots = slots;
     this.used = this.size;
+    this.old = null;
   }
 
   // ------------------------------------------------------------------ entries
@@ -372,7 +441,8 @@ export class KeyTable {
   private create(key: Uint8Array | string, kl: number, h: number, vcap: number): number {
     // Grow the index before the entry exists: a rebuild after place() would index the new id
     // and insertSlot would then index it a second time (a stale slot once the key is deleted).
-    if ((this.used + 1) * 4 > this.slots.length * 3) this.rehash(this.size + 1);
+    if (this.old !== null) this.migrate(MIGRATE_STEP);
+    if ((this.used + 1) * 4 > this.slots.length * 3) this.grow2(this.size + 1);
     const id = this.newId();
     this.hash[id] = h;
     this.place(id, key, kl, vcap);
@@ -392,6 +462,7 @@ export class KeyTable {
     if (this.track !== null) this.track.removing(id);
     if (this.vl[id] === COLD) this.coldCount--;
     this.removeSlot(id);
+    if (this.old !== null) this.migrate(MIGRATE_STEP);
     this.release(this.rc[id]!, this.recordSize(id));
     this.rc[id] = -1;
     this.objs[id] = undefined;
@@ -777,6 +848,8 @@ export class KeyTable {
    * so the space of overwritten and deleted values comes back. Returns bytes moved.
    */
   compact(budget: number, maxLive = 0.5): number {
+    // The cron's compaction also moves an index that is growing along, a bounded step a tick.
+    if (this.old !== null) this.migrate(1 << 16);
     let moved = 0;
     while (moved < budget) {
       if (this.cChunk < 0 || !this.chunks[this.cChunk]) {

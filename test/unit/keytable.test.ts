@@ -74,6 +74,45 @@ describe("KeyTable", () => {
     expect(st.live).toBeLessThanOrEqual(st.held);
   });
 
+  test("an index growing incrementally (past 65536 keys) keeps every key findable", () => {
+    const r = rng(7);
+    const t = new KeyTable();
+    const m = new Map<string, string>();
+    const enc = new TextEncoder();
+    let checks = 0;
+    // Grow well past several incremental growths, deleting and looking up all along, then
+    // shrink (a rebuild that may start while a growth is still moving entries).
+    for (let i = 0; i < 400000; i++) {
+      const k = "key:" + Math.floor(r() * 300000);
+      const op = r();
+      if (op < 0.7) {
+        t.set(k, "v" + i);
+        m.set(k, "v" + i);
+      } else if (op < 0.85) {
+        expect(t.delete(k)).toBe(m.delete(k));
+      } else {
+        const b = enc.encode(k);
+        const want = m.has(k);
+        expect(t.findBytes(b, 0, b.length) >= 0).toBe(want);
+        expect(t.has(k)).toBe(want);
+        checks++;
+      }
+    }
+    expect(t.size).toBe(m.size);
+    for (const [k, v] of m) if (t.get(k) !== v) expect(t.get(k)).toBe(v);
+    let n = 0;
+    for (const k of [...m.keys()]) {
+      if (n++ % 10 !== 0) {
+        expect(t.delete(k)).toBe(true);
+        m.delete(k);
+      }
+    }
+    expect(t.size).toBe(m.size);
+    for (const [k, v] of m) if (t.get(k) !== v) expect(t.get(k)).toBe(v);
+    for (let i = 0; i < 1000; i++) expect(t.has("missing:" + i)).toBe(false);
+    expect(checks).toBeGreaterThan(10000);
+  });
+
   test("bytes lookups equal string lookups", () => {
     const t = new KeyTable();
     const keys = ["", "a", "key:1", "\u0000\u0001\u00ff", "x".repeat(300)];
