@@ -868,6 +868,54 @@ describe("big sets", () => {
     await d.same(cmds, { protos: [2] });
   });
 
+  test("member -> score past a thousand members (a key table): scores, -0, inf, copies, DUMP", async () => {
+    const add: string[] = ["ZADD", "z"];
+    for (let i = 0; i < 3000; i++) add.push(i % 7 === 0 ? "-0" : i % 11 === 0 ? "inf" : String(i / 4), `m${i}`);
+    const rem: string[] = ["ZREM", "z"];
+    for (let i = 1; i < 3000; i += 3) rem.push(`m${i}`);
+    await d.same(
+      [
+        add,
+        ["ZCARD", "z"],
+        ["ZSCORE", "z", "m7"],
+        ["ZSCORE", "z", "m11"],
+        ["ZSCORE", "z", "m2999"],
+        rem,
+        ["ZMSCORE", "z", "m0", "m1", "m2", "m3", "m2998", "nope"],
+        ["ZINCRBY", "z", "2.5", "m0"],
+        ["ZINCRBY", "z", "1", "new"],
+        ["ZADD", "z", "GT", "CH", "1000", "m3", "0", "m5"],
+        ["ZADD", "z", "XX", "INCR", "-1", "m6"],
+        ["ZRANK", "z", "m6"],
+        ["ZREVRANK", "z", "m11"],
+        ["COPY", "z", "z2"],
+        ["ZREM", "z2", "m0"],
+        ["ZCARD", "z"],
+        ["ZCARD", "z2"],
+        ["ZSCORE", "z2", "m0"],
+        ["ZUNIONSTORE", "u", "2", "z", "z2", "AGGREGATE", "MAX"],
+        ["ZSCORE", "u", "m3"],
+        ["DEBUG", "DIGEST-VALUE", "z", "z2", "u"],
+        ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+      ],
+      { protos: [2, 3] },
+    );
+    const [a, r] = await d.pair();
+    try {
+      const reply = await a.call("DUMP", "z");
+      const payload = Buffer.from(reply.slice(reply.indexOf("\r\n") + 2, reply.length - 2), "latin1");
+      const digest = await r.call("DEBUG", "DIGEST-VALUE", "z");
+      for (const c of [a, r]) {
+        await c.call("DEL", "z3");
+        expect(await c.call("RESTORE", "z3", "0", payload)).toBe("+OK\r\n");
+        expect(await c.call("DEBUG", "DIGEST-VALUE", "z3")).toBe(digest);
+      }
+    } finally {
+      a.close();
+      r.close();
+    }
+  });
+
   test("lex ranges over a multi-level index", async () => {
     const r = prng(98);
     const word = () => {

@@ -8,6 +8,7 @@ import { E, fail } from "../../errors.ts";
 import { fmtG, strtodAll } from "../../util/numbers.ts";
 import { Obj, type EncodingLimits, type Value } from "../value.ts";
 import { ZTree, type ZLeaf } from "./ztree.ts";
+import { KeyTable } from "../keytable.ts";
 
 /** strtod as zslParseRange uses it (in util/numbers.ts; the RDB loader takes it from here). */
 export { strtodAll };
@@ -24,10 +25,57 @@ export const ZOUT_UPDATED = 4;
 
 /** Per-member bookkeeping bytes used for MEMORY USAGE estimates. */
 const ENTRY_OVERHEAD = 48;
+/** Members beyond which member -> score lives in a ScoreTable. */
+const BIG_ZSET = 1024;
+
+/**
+ * member -> score over a KeyTable (members as arena bytes, the score in the table's per-entry
+ * float64 column, which tables of collection elements do not use for expiry): a Map with a
+ * million string keys costs ~550 ns per operation here.
+ */
+class ScoreTable {
+  private readonly t = new KeyTable(4096);
+
+  get size(): number {
+    return this.t.size;
+  }
+
+  get(m: string): number | undefined {
+    const id = this.t.find(m);
+    return id < 0 ? undefined : this.t.exp[id]!;
+  }
+
+  has(m: string): boolean {
+    return this.t.find(m) >= 0;
+  }
+
+  set(m: string, s: number): this {
+    const id = this.t.upsert(m, 0);
+    // read `exp` after upsert(), which may grow the columns
+    this.t.exp[id] = s;
+    return this;
+  }
+
+  delete(m: string): boolean {
+    const id = this.t.find(m);
+    if (id < 0) return false;
+    this.t.exp[id] = 0; // not an expiry: keep the table's expiry count out of it
+    this.t.removeId(id);
+    this.t.tidy();
+    return true;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.t.keys();
+  }
+}
+
+/** member -> score: a Map while small, a ScoreTable once big. */
+type ScoreMap = Map<string, number> | ScoreTable;
 
 export class ZSet extends Obj {
   readonly type = "zset" as const;
-  readonly dict = new Map<string, number>();
+  dict: ScoreMap = new Map<string, number>();
   t = new ZTree();
   /** still in the compact (listpack) encoding */
   lp = true;
@@ -55,6 +103,7 @@ export class ZSet extends Obj {
     z.t = ZTree.fromSorted(ms, ss);
     z.lp = this.lp;
     z.mem = this.mem;
+    if (z.dict.size > BIG_ZSET) z.toTable();
     return z;
   }
 
@@ -75,6 +124,14 @@ export class ZSet extends Obj {
     this.dict.set(m, s);
     this.t.insert(s, m);
     this.mem += m.length + ENTRY_OVERHEAD;
+    if (this.dict.size === BIG_ZSET + 1 && this.dict instanceof Map) this.toTable();
+  }
+
+  /** Moves member -> score from the Map into a ScoreTable (once, when the set grows big). */
+  private toTable(): void {
+    const st = new ScoreTable();
+    for (const [m, s] of this.dict as Map<string, number>) st.set(m, s);
+    this.dict = st;
   }
 
   /** Changes the score of a present member. */
@@ -156,6 +213,7 @@ export class ZSet extends Obj {
     }
     z.t = ZTree.fromSorted(ms, ss);
     z.lp = false;
+    if (z.dict.size > BIG_ZSET) z.toTable();
     return z;
   }
 }
