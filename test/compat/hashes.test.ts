@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { prng } from "../helpers/random.ts";
-import { sameHitsAndMisses, sameEvents } from "../helpers/keyspace.ts";
+import { sameHitsAndMisses, sameEvents, dumpRestoresOnBoth } from "../helpers/keyspace.ts";
 import { parse, sortTop } from "../helpers/unordered.ts";
 
 const d = useDiffer();
@@ -269,21 +269,7 @@ describe("hashes past a thousand fields (kept in a key table)", () => {
       ],
       { normalize: unorderedHash },
     );
-    // DUMP/RESTORE: AiKv's payload restores on both servers to the same digest.
-    const [a, r] = await d.pair();
-    try {
-      const reply = await a.call("DUMP", "h");
-      const payload = Buffer.from(reply.slice(reply.indexOf("\r\n") + 2, reply.length - 2), "latin1");
-      const digest = await r.call("DEBUG", "DIGEST-VALUE", "h");
-      for (const c of [a, r]) {
-        await c.call("DEL", "h3");
-        expect(await c.call("RESTORE", "h3", "0", payload)).toBe("+OK\r\n");
-        expect(await c.call("DEBUG", "DIGEST-VALUE", "h3")).toBe(digest);
-      }
-    } finally {
-      a.close();
-      r.close();
-    }
+    await dumpRestoresOnBoth(d, "h");
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { prng } from "../helpers/random.ts";
-import { sameHitsAndMisses, sameEvents } from "../helpers/keyspace.ts";
+import { dumpRestoresOnBoth, sameHitsAndMisses, sameEvents } from "../helpers/keyspace.ts";
 import { parse, ser, sortNode, sortTop } from "../helpers/unordered.ts";
 
 const d = useDiffer();
@@ -451,6 +451,7 @@ describe("sets past a thousand members (positions in a key table)", () => {
       ],
       { normalize: unordered },
     );
+    await dumpRestoresOnBoth(d, "s");
     // SPOP: what leaves is random, but the counts and the union of popped and kept are not.
     for (const port of [d.aikv.port, d.redis.port]) {
       const c = await RespConn.connect(port);

@@ -5,7 +5,7 @@ import { parseScript, useDiffer, type Cmd } from "../helpers/diff.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { prng } from "../helpers/random.ts";
 import { samePropagation } from "../helpers/replication.ts";
-import { sameEvents } from "../helpers/keyspace.ts";
+import { sameEvents, dumpRestoresOnBoth } from "../helpers/keyspace.ts";
 
 const d = useDiffer();
 
@@ -900,20 +900,7 @@ describe("big sets", () => {
       ],
       { protos: [2, 3] },
     );
-    const [a, r] = await d.pair();
-    try {
-      const reply = await a.call("DUMP", "z");
-      const payload = Buffer.from(reply.slice(reply.indexOf("\r\n") + 2, reply.length - 2), "latin1");
-      const digest = await r.call("DEBUG", "DIGEST-VALUE", "z");
-      for (const c of [a, r]) {
-        await c.call("DEL", "z3");
-        expect(await c.call("RESTORE", "z3", "0", payload)).toBe("+OK\r\n");
-        expect(await c.call("DEBUG", "DIGEST-VALUE", "z3")).toBe(digest);
-      }
-    } finally {
-      a.close();
-      r.close();
-    }
+    await dumpRestoresOnBoth(d, "z");
   });
 
   test("lex ranges over a multi-level index", async () => {

@@ -77,3 +77,25 @@ export async function sameHitsAndMisses(d: Differ, script: Cmd[], protos: (2 | 3
     r.close();
   }
 }
+
+/**
+ * AiKv's DUMP of `key` restores on both servers (as `<key>:restored`) to the digest the
+ * reference server has for `key`: the payload is valid for both and carries the whole value.
+ */
+export async function dumpRestoresOnBoth(d: Differ, key: string): Promise<void> {
+  const [a, r] = await d.pair();
+  try {
+    const reply = await a.call("DUMP", key);
+    const payload = Buffer.from(reply.slice(reply.indexOf("\r\n") + 2, reply.length - 2), "latin1");
+    const digest = await r.call("DEBUG", "DIGEST-VALUE", key);
+    const copy = `${key}:restored`;
+    for (const c of [a, r]) {
+      await c.call("DEL", copy);
+      expect(await c.call("RESTORE", copy, "0", payload)).toBe("+OK\r\n");
+      expect(await c.call("DEBUG", "DIGEST-VALUE", copy)).toBe(digest);
+    }
+  } finally {
+    a.close();
+    r.close();
+  }
+}
