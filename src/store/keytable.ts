@@ -586,15 +586,7 @@ export class KeyTable {
     if (this.vl[id] === COLD) this.coldCount--;
     if (typeof v === "string" && v.length <= BIG_VALUE) {
       const n = v.length;
-      if (n > this.vc[id]!) {
-        const oldC = this.rc[id]!;
-        const oldO = this.ro[id]!;
-        const kl = this.kl[id]!;
-        const oldSize = this.recordSize(id);
-        const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
-        this.place(id, keyCopy, kl, n);
-        this.release(oldC, oldSize);
-      }
+      this.makeRoom(id, n);
       const b = this.chunks[this.rc[id]!]!;
       const o = this.ro[id]! + HEADER + this.kl[id]!;
       if (n < 32) for (let i = 0; i < n; i++) b[o + i] = v.charCodeAt(i);
@@ -610,15 +602,7 @@ export class KeyTable {
   /** fillValue() for a string value given as bytes b[from, from + n). */
   fillBytes(id: number, b: Uint8Array, from: number, n: number): void {
     if (this.vl[id] === COLD) this.coldCount--;
-    if (n > this.vc[id]!) {
-      const oldC = this.rc[id]!;
-      const oldO = this.ro[id]!;
-      const kl = this.kl[id]!;
-      const oldSize = this.recordSize(id);
-      const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
-      this.place(id, keyCopy, kl, n);
-      this.release(oldC, oldSize);
-    }
+    this.makeRoom(id, n);
     const d = this.chunks[this.rc[id]!]!;
     const o = this.ro[id]! + HEADER + this.kl[id]!;
     if (n <= 64) for (let i = 0; i < n; i++) d[o + i] = b[from + i]!;
@@ -659,22 +643,24 @@ export class KeyTable {
     }
   }
 
+  /** Moves the record of `id` to a larger one when its value capacity is below n bytes. */
+  private makeRoom(id: number, n: number): void {
+    if (n <= this.vc[id]!) return;
+    const oldC = this.rc[id]!;
+    const oldO = this.ro[id]!;
+    const kl = this.kl[id]!;
+    const oldSize = this.recordSize(id);
+    // place() may allocate a new tail chunk: copy the key out first.
+    const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
+    this.place(id, keyCopy, kl, n);
+    this.release(oldC, oldSize);
+  }
+
   /** Stores string bytes (from a string or a byte range) as the value of `id`. */
   setStringValue(id: number, v: string | Uint8Array, n: number, from = 0): void {
     if (this.saving !== null) this.saving.before(id);
     if (this.vl[id] === COLD) this.coldCount--;
-    if (n > this.vc[id]!) {
-      // Move the record to a larger one; keep some slack for APPEND-like growth.
-      const oldC = this.rc[id]!;
-      const oldO = this.ro[id]!;
-      const kl = this.kl[id]!;
-      const oldSize = this.recordSize(id);
-      const key = this.chunks[oldC]!.subarray(oldO + HEADER, oldO + HEADER + kl);
-      // place() may allocate a new tail chunk; copy the key out first if it might move.
-      const keyCopy = Uint8Array.prototype.slice.call(key);
-      this.place(id, keyCopy, kl, n);
-      this.release(oldC, oldSize);
-    }
+    this.makeRoom(id, n);
     const b = this.chunks[this.rc[id]!]!;
     const o = this.ro[id]! + HEADER + this.kl[id]!;
     if (typeof v === "string") {
