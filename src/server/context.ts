@@ -8,7 +8,7 @@ import { params } from "../config/params.ts";
 import { CommandTable } from "../commands/table.ts";
 import { HANDLERS, installFamilies } from "../commands/index.ts";
 import { Keyspace, type PropagateFn } from "../store/keyspace.ts";
-import type { EncodingLimits } from "../store/value.ts";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "../store/value.ts";
 import { Logger } from "./log.ts";
 import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
@@ -57,16 +57,7 @@ export class Server {
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly limits = { maxBulk: 512 * 1024 * 1024, queryBuf: 1024 * 1024 * 1024 };
-  readonly enc: EncodingLimits = {
-    hashMaxListpackEntries: 512,
-    hashMaxListpackValue: 64,
-    setMaxIntsetEntries: 512,
-    setMaxListpackEntries: 128,
-    setMaxListpackValue: 64,
-    zsetMaxListpackEntries: 128,
-    zsetMaxListpackValue: 64,
-    listMaxListpackSize: -2,
-  };
+  readonly enc: EncodingLimits = { ...DEFAULT_ENCODING_LIMITS };
   readonly cfg: Config;
   ks!: Keyspace;
   readonly table: CommandTable;

@@ -15,6 +15,18 @@ export interface EncodingLimits {
   listMaxListpackSize: number;
 }
 
+/** Redis 7.0's defaults of hash/set/zset/list-max-* (the server starts from a copy). */
+export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = {
+  hashMaxListpackEntries: 512,
+  hashMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+  setMaxListpackEntries: 128,
+  setMaxListpackValue: 64,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+  listMaxListpackSize: -2,
+};
+
 export abstract class Obj {
   abstract readonly type: RType;
   /** Access clock (LRU seconds) or LFU counter, like the 24 bits Redis keeps in each object. */

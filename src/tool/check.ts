@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { Lsm, WriteBatch } from "../native/index.ts";
 import { decodeMeta, decodeObject, FIRST_GEN, GEN_BYTES, LSM_DIR, META_KEY, readGen, valueHeader, WAL_DIR, type CheckpointMeta } from "../engine/codec.ts";
 import { listSegments, scanWal, truncateSegment } from "../engine/wal.ts";
+import { DEFAULT_ENCODING_LIMITS } from "../store/value.ts";
 
 export interface CheckOptions {
   dir: string;
@@ -29,16 +30,6 @@ export interface CheckResult {
   problems: string[];
 }
 
-const LIM = {
-  hashMaxListpackEntries: 512,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  setMaxListpackEntries: 128,
-  setMaxListpackValue: 64,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  listMaxListpackSize: -2,
-};
 
 export function check(o: CheckOptions): CheckResult {
   const res: CheckResult = { ok: true, repaired: false, problems: [] };
@@ -97,7 +88,7 @@ export function check(o: CheckOptions): CheckResult {
       keys++;
       try {
         const { start } = valueHeader(v);
-        if (!o.quick) decodeObject(v, start, { lim: LIM });
+        if (!o.quick) decodeObject(v, start, { lim: DEFAULT_ENCODING_LIMITS });
       } catch (e) {
         bad++;
         if (bad <= 10) problem(`key '${Buffer.from(k.subarray(GEN_BYTES)).toString("latin1")}' (generation ${gen}): bad value: ${(e as Error).message}`);
