@@ -12,7 +12,7 @@ import { dumpPayload, payloadWriter, sealPayload } from "../rdb/dump.ts";
 import { RdbFileReader, type LoadedKey } from "../rdb/file.ts";
 import { RdbFormatError } from "../rdb/reader.ts";
 import { DEFAULT_OPTIONS } from "../rdb/writer.ts";
-import type { EncodingLimits } from "../store/value.ts";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "../store/value.ts";
 
 export interface ImportOptions {
   file: string;
@@ -37,16 +37,7 @@ export interface ImportResult {
 }
 
 /** Encoding thresholds used to decode (the target server picks its own when restoring). */
-const LIMITS: EncodingLimits = {
-  hashMaxListpackEntries: 128,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  setMaxListpackEntries: 128,
-  setMaxListpackValue: 64,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  listMaxListpackSize: -2,
-};
+const LIMITS: EncodingLimits = { ...DEFAULT_ENCODING_LIMITS, hashMaxListpackEntries: 128 };
 
 function resp(args: (string | Uint8Array)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { items, RespConn } from "../helpers/resp.ts";
 import { ROOT, freePort, startAikv, startRedis, type Running } from "../helpers/servers.ts";
 import { RdbFileReader, type LoadedKey } from "../../src/rdb/file.ts";
+import { DEFAULT_ENCODING_LIMITS } from "../../src/store/value.ts";
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -456,14 +457,5 @@ describe("loading", () => {
 });
 
 function limits() {
-  return {
-    hashMaxListpackEntries: 128,
-    hashMaxListpackValue: 64,
-    setMaxIntsetEntries: 512,
-    setMaxListpackEntries: 128,
-    setMaxListpackValue: 64,
-    zsetMaxListpackEntries: 128,
-    zsetMaxListpackValue: 64,
-    listMaxListpackSize: -2,
-  };
+  return { ...DEFAULT_ENCODING_LIMITS, hashMaxListpackEntries: 128 };
 }

@@ -13,6 +13,7 @@ import { ROOT, startAikv } from "../helpers/servers.ts";
 import { allocShared } from "../../src/shard/ring.ts";
 import { join } from "node:path";
 import { keySlotStr } from "../../src/cluster/slot.ts";
+import { prng } from "../helpers/random.ts";
 
 /** The shard a key belongs to with n shards (contiguous, even slot ranges). */
 function shardOf(key: string, n: number): number {
@@ -29,17 +30,6 @@ function keysOn(s: number, n: number, base: string, count = 1): string[] {
   return out;
 }
 
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Commands whose replies list a hashtable's members in the server's own order. */
 const UNORDERED = new Set(["KEYS", "SMEMBERS", "SINTER", "SUNION", "SDIFF", "HGETALL", "HKEYS", "HVALS"]);

@@ -22,18 +22,9 @@ import { ZSet } from "../../src/store/types/zset.ts";
 import { JsonDoc } from "../../src/store/types/json.ts";
 import { StrBuf } from "../../src/store/types/string.ts";
 import { parseJsonText } from "../../src/json/parse.ts";
-import type { EncodingLimits, Value } from "../../src/store/value.ts";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits, type Value } from "../../src/store/value.ts";
 
-const LIM: EncodingLimits = {
-  hashMaxListpackEntries: 128,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  setMaxListpackEntries: 128,
-  setMaxListpackValue: 64,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  listMaxListpackSize: -2,
-};
+const LIM: EncodingLimits = { ...DEFAULT_ENCODING_LIMITS, hashMaxListpackEntries: 128 };
 const CTX = { lim: LIM };
 
 function rng(seed: number): () => number {
