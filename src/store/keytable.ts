@@ -402,7 +402,7 @@ export class KeyTable {
   }
 
   /** Starts growing the index for `n` entries: new inserts go to a larger one (see migrate). */
-  private grow2(n: number): void {
+  private growIndex(n: number): void {
     if (this.old !== null || n < INCREMENTAL_MIN) {
       this.rehash(n);
       return;
@@ -442,7 +442,7 @@ export class KeyTable {
     // Grow the index before the entry exists: a rebuild after place() would index the new id
     // and insertSlot would then index it a second time (a stale slot once the key is deleted).
     if (this.old !== null) this.migrate(MIGRATE_STEP);
-    if ((this.used + 1) * 4 > this.slots.length * 3) this.grow2(this.size + 1);
+    if ((this.used + 1) * 4 > this.slots.length * 3) this.growIndex(this.size + 1);
     const id = this.newId();
     this.hash[id] = h;
     this.place(id, key, kl, vcap);
