@@ -100,7 +100,7 @@ export function datasetDigest(dbs: Db[]): string {
       if (!t.live(id)) continue;
       digest.fill(0);
       mixDigest(digest, t.keyOf(id));
-      objectDigest(digest, t.valueOf(id), t.exp[id] !== 0);
+      objectDigest(digest, t.valueOf(id), t.expOf(id) !== 0);
       xorDigest(final, digest);
     }
   }
@@ -111,6 +111,6 @@ export function datasetDigest(dbs: Db[]): string {
 export function valueDigest(db: Db, key: string): string {
   const digest = new Uint8Array(20);
   const id = db.dict.find(key);
-  if (id >= 0) objectDigest(digest, db.dict.valueOf(id), db.dict.exp[id] !== 0);
+  if (id >= 0) objectDigest(digest, db.dict.valueOf(id), db.dict.expOf(id) !== 0);
   return hex(digest);
 }

@@ -295,7 +295,7 @@ export const handlers: Handlers = {
     const t = db.dict;
     for (let id = 0; id < t.top; id++) {
       if (!t.live(id)) continue;
-      const e = t.exp[id]!;
+      const e = t.expOf(id);
       if (e !== 0 && now > e) continue;
       const key = t.keyOf(id);
       if (!all && !globMatch(pat, key)) continue;

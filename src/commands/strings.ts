@@ -281,8 +281,8 @@ function setFromArgs(c: Client, a: Argv, k: number): void {
   else t.setValue(id, a.str(k + 1));
   if (t.created) db.fresh(id, null);
   else {
-    if (t.exp[id] !== 0) t.clearExp(id);
-    t.lru[id] = c.srv.ks.lfu ? c.srv.ks.lfuInit() : c.srv.ks.lruClock;
+    if (t.expOf(id) !== 0) t.clearExp(id);
+    t.setLru(id, c.srv.ks.lfu ? c.srv.ks.lfuInit() : c.srv.ks.lruClock);
   }
   c.srv.ks.writtenId(db, id, N.STRING, "set");
 }

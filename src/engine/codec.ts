@@ -141,7 +141,7 @@ export class ValueWriter {
 
   /** Entry `id` of `t` (its value is loaded if cold). A view valid until the next call. */
   entry(t: KeyTable, id: number): Uint8Array {
-    this.header(t.exp[id]!);
+    this.header(t.expOf(id));
     const w = this.w;
     const savedOff = t.vOff;
     const buf = t.valueBytes(id);

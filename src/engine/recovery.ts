@@ -77,7 +77,7 @@ export class TableLoader {
       t.setValue(id, val);
     }
     if (expireAt !== 0) t.loadExp(id, expireAt);
-    t.lru[id] = ks.lfu ? ks.lfuInit() : ks.lruClock;
+    t.setLru(id, ks.lfu ? ks.lfuInit() : ks.lruClock);
     if (this.db.slots !== null) {
       const key = t.keyOf(id);
       const slot = keySlotStr(key);

@@ -35,9 +35,9 @@ export function tieringHook(engine: LsmEngine): TieringHook {
           const ids = sampleIds(t, samples, false, (id) => !t.isCold(id) && tr.isClean(id));
           for (const id of ids) {
             let idle: number;
-            if (lfu) idle = 255 - ks.lfuDecay(t.lru[id]!);
+            if (lfu) idle = 255 - ks.lfuDecay(t.lruOf(id));
             else {
-              const clock = t.lru[id]!;
+              const clock = t.lruOf(id);
               const now = ks.lruClock;
               idle = now >= clock ? now - clock : now + 0x1000000 - clock;
             }

@@ -51,19 +51,19 @@ function accessMode(srv: Server): 0 | 1 | 2 {
 
 /** Writes entry `id` of table `t` (a live entry) as one key record. */
 function writeId(w: RdbWriter, srv: Server, t: KeyTable, id: number, mode: 0 | 1 | 2): void {
-  const e = t.exp[id]!;
+  const e = t.expOf(id);
   if (e !== 0) {
     w.byte(RDB_OPCODE_EXPIRETIME_MS);
     w.i64le(e);
   }
   if (mode === 1) {
     const now = srv.ks.lruClock;
-    const clock = t.lru[id]!;
+    const clock = t.lruOf(id);
     w.byte(RDB_OPCODE_IDLE);
     w.len(now >= clock ? now - clock : now + 0x1000000 - clock);
   } else if (mode === 2) {
     w.byte(RDB_OPCODE_FREQ);
-    w.byte(srv.ks.lfuDecay(t.lru[id]!));
+    w.byte(srv.ks.lfuDecay(t.lruOf(id)));
   }
   const key = t.keyOf(id);
   // valueBytes() reports through t.vOff: keep the caller's (a hook may run mid-command)
@@ -435,12 +435,12 @@ export function setAccess(srv: Server, db: Db, key: string, freq: number, idle: 
   if (id < 0) return;
   const ks = srv.ks;
   if (ks.lfu) {
-    if (freq >= 0) t.lru[id] = ((Math.floor(ks.now / 60000) & 0xffff) << 8) | Math.min(255, freq);
+    if (freq >= 0) t.setLru(id, ((Math.floor(ks.now / 60000) & 0xffff) << 8) | Math.min(255, freq));
   } else if (idle >= 0) {
     // lru_clock - idle, made positive once by adding LRU_CLOCK_MAX, kept to 24 bits
     let abs = ks.lruClock - idle;
     if (abs < 0) abs += 0xffffff;
-    t.lru[id] = ((abs % 0x1000000) + 0x1000000) % 0x1000000;
+    t.setLru(id, ((abs % 0x1000000) + 0x1000000) % 0x1000000);
   }
 }
 

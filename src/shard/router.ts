@@ -975,7 +975,7 @@ export class Node {
       if (id < 0) out.u8(0);
       else {
         out.u8(1);
-        const e = tab.exp[id]!;
+        const e = tab.expOf(id);
         out.f64(e === 0 ? -1 : e);
         out.bytes(dumpPayload(tab.valueOf(id), this.xfer));
       }

@@ -68,7 +68,7 @@ export class Db {
     const t = this.dict;
     const id = t.find(key);
     if (id < 0) return -1;
-    const e = t.exp[id]!;
+    const e = t.expOf(id);
     if (e !== 0 && this.ks.now > e && this.ks.expireIfAllowed(this, key)) return -1;
     return id;
   }
@@ -84,10 +84,10 @@ export class Db {
     const t = this.dict;
     const ks = this.ks;
     if (t.expCount !== 0) {
-      const e = t.exp[id]!;
+      const e = t.expOf(id);
       if (e !== 0 && ks.now > e && ks.expireIfAllowed(this, key ?? t.keyOf(id))) return -1;
     }
-    t.lru[id] = ks.lfu ? ks.lfuTouch(t.lru[id]!) : ks.lruClock;
+    t.setLru(id, ks.lfu ? ks.lfuTouch(t.lruOf(id)) : ks.lruClock);
     // A running background save copies a collection before a caller may change it in place.
     if (t.saving !== null && t.valueLength(id) < 0) t.saving.before(id);
     // Likewise a write command may change a collection in place without Keyspace.written
@@ -141,7 +141,7 @@ export class Db {
   idleSeconds(key: string, _v?: Value): number {
     const id = this.dict.find(key);
     if (id < 0) return 0;
-    const clock = this.dict.lru[id]!;
+    const clock = this.dict.lruOf(id);
     const now = this.ks.lruClock;
     return now >= clock ? now - clock : now + 0x1000000 - clock;
   }
@@ -149,7 +149,7 @@ export class Db {
   /** OBJECT FREQ: the decayed logarithmic access counter. */
   lfuCounter(key: string, _v?: Value): number {
     const id = this.dict.find(key);
-    return id < 0 ? 0 : this.ks.lfuDecay(this.dict.lru[id]!);
+    return id < 0 ? 0 : this.ks.lfuDecay(this.dict.lruOf(id));
   }
 
   // ------------------------------------------------------------------ writes
@@ -168,9 +168,9 @@ export class Db {
       t.setValue(id, v);
       // The old value is gone: waiters that care (XREADGROUP on a stream) must hear of it.
       if (this.blocked !== null && this.blocked.has(key)) this.ks.readyKeys.push([this, key]);
-      if (!keepTtl && t.exp[id] !== 0) t.clearExp(id);
+      if (!keepTtl && t.expOf(id) !== 0) t.clearExp(id);
       // A new value is a new object for LRU/LFU purposes, as in Redis's dbOverwrite.
-      t.lru[id] = this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock;
+      t.setLru(id, this.ks.lfu ? this.ks.lfuInit() : this.ks.lruClock);
     }
   }
 
@@ -183,7 +183,7 @@ export class Db {
   /** Bookkeeping for a key that was just created with entry id `id`. */
   fresh(id: number, key: string | null): void {
     const ks = this.ks;
-    this.dict.lru[id] = ks.lfu ? ks.lfuInit() : ks.lruClock;
+    this.dict.setLru(id, ks.lfu ? ks.lfuInit() : ks.lruClock);
     if (this.slots !== null || this.blocked !== null || ks.events.flags & N.NEW) this.added(key ?? this.dict.keyOf(id));
   }
 
@@ -229,7 +229,7 @@ export class Db {
     if (t.expCount === 0) return undefined;
     const id = t.find(key);
     if (id < 0) return undefined;
-    const e = t.exp[id]!;
+    const e = t.expOf(id);
     return e === 0 ? undefined : e;
   }
 
@@ -267,7 +267,7 @@ export class Db {
         if (id < 0) id = t.nextLive(0);
         if (id < 0) return null;
       }
-      const e = t.exp[id]!;
+      const e = t.expOf(id);
       if (e !== 0 && this.ks.now > e && this.ks.expireIfAllowed(this, t.keyOf(id))) continue;
       return t.keyOf(id);
     }

@@ -222,11 +222,11 @@ export class Evictor {
     switch (this.policy) {
       case "allkeys-lfu":
       case "volatile-lfu":
-        return 255 - ks.lfuDecay(t.lru[id]!);
+        return 255 - ks.lfuDecay(t.lruOf(id));
       case "volatile-ttl":
-        return Number.MAX_SAFE_INTEGER - t.exp[id]!;
+        return Number.MAX_SAFE_INTEGER - t.expOf(id);
       default: {
-        const clock = t.lru[id]!;
+        const clock = t.lruOf(id);
         const now = ks.lruClock;
         return now >= clock ? now - clock : now + 0x1000000 - clock;
       }
@@ -289,7 +289,7 @@ export function sampleIds(t: KeyTable, n: number, volatile: boolean, ok: ((id: n
   const out: number[] = [];
   const top = t.top;
   if (top === 0) return out;
-  const good = (id: number): boolean => t.live(id) && (!volatile || t.exp[id] !== 0) && (ok === null || ok(id)) && !out.includes(id);
+  const good = (id: number): boolean => t.live(id) && (!volatile || t.expOf(id) !== 0) && (ok === null || ok(id)) && !out.includes(id);
   for (let i = 0; i < n * 8 && out.length < n; i++) {
     const id = Math.floor(Math.random() * top);
     if (good(id)) out.push(id);

@@ -211,7 +211,7 @@ export class Keyspace {
         let id = db.expireCursor;
         for (let i = 0; i < span; i++, id++) {
           if (id >= t.top) id = 0;
-          const e = t.exp[id]!;
+          const e = t.expOf(id);
           if (e === 0 || !t.live(id)) continue;
           round++;
           if (this.now > e) {

@@ -109,10 +109,33 @@ export interface TableTracker {
   load(id: number): void;
 }
 
-/** vl[] code: the value is an object (or a big string) in objs. */
+/** VLEN code: the value is an object (or a big string) in objs. */
 const OBJ = -1;
-/** vl[] code: the value is not in memory (tiering): the tracker loads it on first access. */
+/** VLEN code: the value is not in memory (tiering): the tracker loads it on first access. */
 const COLD = -2;
+
+// An entry's fields sit together in one 32-byte row (int32 view; the float64 view covers
+// the last 8 bytes), so a lookup over millions of keys touches one cache line of the table
+// instead of one per column. The value's capacity is not kept: the record header has it.
+const STRIDE = 8;
+const HASH = 0;
+/** arena chunk of the record, -1 when the id is free */
+const CHUNK_I = 1;
+const OFF = 2;
+const KLEN = 3;
+/** value length in the arena, or OBJ / COLD */
+const VLEN = 4;
+const LRU = 5;
+/** float64 index of the expiry within a row's float64 view (int32 fields 6 and 7) */
+const NUM = 3;
+
+// Rows and object slots live in pages of PAGE ids, so a table of millions of keys grows by
+// adding a page, never by copying every row in one step (that took 15-33 ms at 1-2M keys).
+// The first page doubles while the table is small, so a 1025-field hash does not hold a
+// page meant for 65536.
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
 
 export class KeyTable {
   size = 0;
@@ -126,26 +149,19 @@ export class KeyTable {
   coldCount = 0;
   /** Keys that have an expiry time. */
   expCount = 0;
-  // ---- entry columns, by id ----
+  // ---- entry rows, by id ----
   private cap = 0;
   /** ids in use are < top; free ids below it are listed in freeIds */
   top = 0;
   private freeIds: number[] = [];
-  private hash = new Int32Array(0);
-  /** arena chunk of the record, -1 when the id is free */
-  private rc = new Int32Array(0);
-  private ro = new Int32Array(0);
-  private kl = new Int32Array(0);
-  /** value length in the arena; -1 when the value is in objs, -2 when it is cold (on disk only) */
-  private vl = new Int32Array(0);
-  private vc = new Int32Array(0);
-  /** expiry time (ms) per id; 0 = none */
-  exp = new Float64Array(0);
-  /** LRU clock or LFU data per id (what Redis keeps in each object's 24 bits) */
-  lru = new Uint32Array(0);
-  private objs: (Value | undefined)[] = [];
-  // ---- index ----
-  private slots = new Int32Array(MIN_SLOTS);
+  /** rows: int32 view of each page */
+  private R: Int32Array[] = [];
+  /** rows: float64 view of each page */
+  private F: Float64Array[] = [];
+  /** object values (collections, edited or big strings) of each page, by id */
+  private O: (Value | undefined)[][] = [];
+  // ---- index: pairs of [id + 1 (0 empty, -1 tombstone), hash] ----
+  private slots = new Int32Array(MIN_SLOTS * 2);
   private used = 0;
   // ---- arena ----
   private chunks: Buffer[] = [];
@@ -163,46 +179,84 @@ export class KeyTable {
    */
   constructor(private readonly firstChunk = CHUNK) {
     this.chunkSize = firstChunk;
-    this.grow(64);
+    this.grow();
   }
 
   private chunkSize: number;
 
-  // ------------------------------------------------------------------ columns
+  // ------------------------------------------------------------------ rows
 
-  private grow(n: number): void {
-    const cap = Math.max(n, this.cap * 2);
-    const i32 = (old: Int32Array) => {
-      const a = new Int32Array(cap);
-      a.set(old);
-      return a;
-    };
-    this.hash = i32(this.hash);
-    const rc = new Int32Array(cap).fill(-1);
-    rc.set(this.rc);
-    this.rc = rc;
-    this.ro = i32(this.ro);
-    this.kl = i32(this.kl);
-    this.vl = i32(this.vl);
-    this.vc = i32(this.vc);
-    const exp = new Float64Array(cap);
-    exp.set(this.exp);
-    this.exp = exp;
-    const lru = new Uint32Array(cap);
-    lru.set(this.lru);
-    this.lru = lru;
-    this.cap = cap;
+  private grow(): void {
+    if (this.cap < PAGE) {
+      const cap = Math.max(64, this.cap * 2);
+      const r = new Int32Array(cap * STRIDE);
+      const objs: (Value | undefined)[] = new Array(cap).fill(undefined);
+      if (this.cap > 0) {
+        r.set(this.R[0]!);
+        const old = this.O[0]!;
+        for (let i = 0; i < this.cap; i++) objs[i] = old[i];
+      }
+      this.R[0] = r;
+      this.F[0] = new Float64Array(r.buffer);
+      this.O[0] = objs;
+      this.cap = cap;
+    } else {
+      const r = new Int32Array(PAGE * STRIDE);
+      this.R.push(r);
+      this.F.push(new Float64Array(r.buffer));
+      this.O.push(new Array(PAGE).fill(undefined));
+      this.cap += PAGE;
+    }
   }
 
   private newId(): number {
     if (this.freeIds.length !== 0) return this.freeIds.pop()!;
-    if (this.top === this.cap) this.grow(this.cap * 2);
+    if (this.top === this.cap) this.grow();
     return this.top++;
+  }
+
+  /** Int32 field `f` of the row of `id`. */
+  private field(id: number, f: number): number {
+    return this.R[id >>> PAGE_BITS]![((id & PAGE_MASK) << 3) + f]!;
+  }
+
+  private setField(id: number, f: number, v: number): void {
+    this.R[id >>> PAGE_BITS]![((id & PAGE_MASK) << 3) + f] = v;
+  }
+
+  private obj(id: number): Value | undefined {
+    return this.O[id >>> PAGE_BITS]![id & PAGE_MASK];
+  }
+
+  private setObj(id: number, v: Value | undefined): void {
+    this.O[id >>> PAGE_BITS]![id & PAGE_MASK] = v;
   }
 
   /** Is `id` a live entry? */
   live(id: number): boolean {
-    return id >= 0 && id < this.top && this.rc[id]! >= 0;
+    return id >= 0 && id < this.top && this.field(id, CHUNK_I) >= 0;
+  }
+
+  /** Expiry time (ms) of an entry; 0 = none. */
+  expOf(id: number): number {
+    return this.F[id >>> PAGE_BITS]![((id & PAGE_MASK) << 2) + NUM]!;
+  }
+
+  /**
+   * The float64 field that holds the expiry, written without hooks or counts: tables of a
+   * collection's elements have no expiry and keep their own number there (sorted-set scores).
+   */
+  setNum(id: number, v: number): void {
+    this.F[id >>> PAGE_BITS]![((id & PAGE_MASK) << 2) + NUM] = v;
+  }
+
+  /** LRU clock or LFU data (what Redis keeps in each object's 24 bits); sets keep a position here. */
+  lruOf(id: number): number {
+    return this.field(id, LRU);
+  }
+
+  setLru(id: number, v: number): void {
+    this.setField(id, LRU, v);
   }
 
   // ------------------------------------------------------------------ arena
@@ -271,32 +325,40 @@ export class KeyTable {
     b.writeUInt32LE(size, o + 4);
     if (typeof key === "string") b.latin1Write(key, o + HEADER);
     else b.set(key, o + HEADER);
-    this.rc[id] = c;
-    this.ro[id] = o;
-    this.kl[id] = kl;
-    this.vc[id] = vcap;
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    r[ro + CHUNK_I] = c;
+    r[ro + OFF] = o;
+    r[ro + KLEN] = kl;
   }
 
+  /** Arena bytes of the record of `id` (header, key and value capacity). */
   private recordSize(id: number): number {
-    return HEADER + this.kl[id]! + this.vc[id]!;
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    return this.chunks[r[ro + CHUNK_I]!]!.readUInt32LE(r[ro + OFF]! + 4);
   }
 
   // ------------------------------------------------------------------ index
 
   private keyEqBytes(id: number, b: Uint8Array, s: number, e: number): boolean {
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
     const n = e - s;
-    if (this.kl[id] !== n) return false;
-    const ch = this.chunks[this.rc[id]!]!;
-    const o = this.ro[id]! + HEADER;
+    if (r[ro + KLEN] !== n) return false;
+    const ch = this.chunks[r[ro + CHUNK_I]!]!;
+    const o = r[ro + OFF]! + HEADER;
     for (let i = 0; i < n; i++) if (ch[o + i] !== b[s + i]) return false;
     return true;
   }
 
   private keyEqStr(id: number, k: string): boolean {
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
     const n = k.length;
-    if (this.kl[id] !== n) return false;
-    const ch = this.chunks[this.rc[id]!]!;
-    const o = this.ro[id]! + HEADER;
+    if (r[ro + KLEN] !== n) return false;
+    const ch = this.chunks[r[ro + CHUNK_I]!]!;
+    const o = r[ro + OFF]! + HEADER;
     for (let i = 0; i < n; i++) if (ch[o + i] !== k.charCodeAt(i)) return false;
     return true;
   }
@@ -304,24 +366,32 @@ export class KeyTable {
   /** Entry id of a key given as bytes, or -1. */
   findBytes(b: Uint8Array, s: number, e: number): number {
     const h = hashBytes(b, s, e);
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
-      if (v === 0) return this.old === null ? -1 : this.findOldBytes(h, b, s, e);
-      if (v > 0 && this.hash[v - 1] === h && this.keyEqBytes(v - 1, b, s, e)) return v - 1;
-    }
+    const id = this.probeBytes(this.slots, h, b, s, e);
+    return id >= 0 || this.old === null ? id : this.probeBytes(this.old, h, b, s, e);
   }
 
   /** Entry id of a key given as a latin1 string, or -1. */
   find(k: string): number {
     const h = hashString(k);
-    const slots = this.slots;
-    const mask = slots.length - 1;
+    const id = this.probeStr(this.slots, h, k);
+    return id >= 0 || this.old === null ? id : this.probeStr(this.old, h, k);
+  }
+
+  private probeBytes(slots: Int32Array, h: number, b: Uint8Array, s: number, e: number): number {
+    const mask = (slots.length >> 1) - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
-      if (v === 0) return this.old === null ? -1 : this.findOldStr(h, k);
-      if (v > 0 && this.hash[v - 1] === h && this.keyEqStr(v - 1, k)) return v - 1;
+      const v = slots[i << 1]!;
+      if (v === 0) return -1;
+      if (v > 0 && slots[(i << 1) + 1] === h && this.keyEqBytes(v - 1, b, s, e)) return v - 1;
+    }
+  }
+
+  private probeStr(slots: Int32Array, h: number, k: string): number {
+    const mask = (slots.length >> 1) - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = slots[i << 1]!;
+      if (v === 0) return -1;
+      if (v > 0 && slots[(i << 1) + 1] === h && this.keyEqStr(v - 1, k)) return v - 1;
     }
   }
 
@@ -335,50 +405,32 @@ export class KeyTable {
   /** slots of `old` below this have been moved */
   private mig = 0;
 
-  private findOldBytes(h: number, b: Uint8Array, s: number, e: number): number {
-    const slots = this.old!;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
-      if (v === 0) return -1;
-      if (v > 0 && this.hash[v - 1] === h && this.keyEqBytes(v - 1, b, s, e)) return v - 1;
-    }
-  }
-
-  private findOldStr(h: number, k: string): number {
-    const slots = this.old!;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
-      if (v === 0) return -1;
-      if (v > 0 && this.hash[v - 1] === h && this.keyEqStr(v - 1, k)) return v - 1;
-    }
-  }
-
   /** Moves the entries of up to `n` slots of the old index into the new one. */
   private migrate(n: number): void {
     const old = this.old!;
-    const end = Math.min(old.length, this.mig + n);
+    const len = old.length >> 1;
+    const end = Math.min(len, this.mig + n);
     for (let i = this.mig; i < end; i++) {
-      const v = old[i]!;
+      const v = old[i << 1]!;
       if (v > 0) {
-        this.insertSlot(v - 1, this.hash[v - 1]!);
+        this.insertSlot(v - 1, old[(i << 1) + 1]!);
         // A tombstone, not empty: probes for entries still in `old` must go on past it.
-        old[i] = -1;
+        old[i << 1] = -1;
       }
     }
     this.mig = end;
-    if (end === old.length) this.old = null;
+    if (end === len) this.old = null;
   }
 
   private insertSlot(id: number, h: number): void {
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
+      const v = slots[i << 1]!;
       if (v <= 0) {
         if (v === 0) this.used++;
-        slots[i] = id + 1;
+        slots[i << 1] = id + 1;
+        slots[(i << 1) + 1] = h;
         return;
       }
     }
@@ -390,15 +442,22 @@ export class KeyTable {
   }
 
   private removeFrom(slots: Int32Array, id: number): boolean {
-    const mask = slots.length - 1;
-    for (let i = this.hash[id]! & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
+    const mask = (slots.length >> 1) - 1;
+    for (let i = this.field(id, HASH) & mask; ; i = (i + 1) & mask) {
+      const v = slots[i << 1]!;
       if (v === id + 1) {
-        slots[i] = -1;
+        slots[i << 1] = -1;
         return true;
       }
       if (v === 0) return false;
     }
+  }
+
+  /** Slot count of an index holding `n` entries at a load of at most 1/2. */
+  private static indexSlots(n: number): number {
+    let len = MIN_SLOTS;
+    while (len < n * 2) len *= 2;
+    return len;
   }
 
   /** Starts growing the index for `n` entries: new inserts go to a larger one (see migrate). */
@@ -407,32 +466,18 @@ export class KeyTable {
       this.rehash(n);
       return;
     }
-    let len = MIN_SLOTS;
-    while (len < n * 2) len *= 2;
     this.old = this.slots;
     this.mig = 0;
-    this.slots = new Int32Array(len);
+    this.slots = new Int32Array(KeyTable.indexSlots(n) * 2);
     this.used = 0;
   }
 
   /** Rebuilds the index for `n` live keys (drops tombstones, resizes to load <= 1/2). */
   private rehash(n: number): void {
-    let len = MIN_SLOTS;
-    while (len < n * 2) len *= 2;
-    const slots = new Int32Array(len);
-    const mask = len - 1;
-    for (let id = 0; id < this.top; id++) {
-      if (this.rc[id]! < 0) continue;
-      for (let i = this.hash[id]! & mask; ; i = (i + 1) & mask) {
-        if (slots[i] === 0) {
-          slots[i] = id + 1;
-          break;
-        }
-      }
-    }
-    this.slots = slots;
-    this.used = this.size;
+    this.slots = new Int32Array(KeyTable.indexSlots(n) * 2);
+    this.used = 0;
     this.old = null;
+    for (let id = 0; id < this.top; id++) if (this.field(id, CHUNK_I) >= 0) this.insertSlot(id, this.field(id, HASH));
   }
 
   // ------------------------------------------------------------------ entries
@@ -442,13 +487,15 @@ export class KeyTable {
     // Grow the index before the entry exists: a rebuild after place() would index the new id
     // and insertSlot would then index it a second time (a stale slot once the key is deleted).
     if (this.old !== null) this.migrate(MIGRATE_STEP);
-    if ((this.used + 1) * 4 > this.slots.length * 3) this.growIndex(this.size + 1);
+    if ((this.used + 1) * 4 > (this.slots.length >> 1) * 3) this.growIndex(this.size + 1);
     const id = this.newId();
-    this.hash[id] = h;
     this.place(id, key, kl, vcap);
-    this.vl[id] = OBJ;
-    this.exp[id] = 0;
-    this.lru[id] = 0;
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    r[ro + HASH] = h;
+    r[ro + VLEN] = OBJ;
+    r[ro + LRU] = 0;
+    this.F[id >>> PAGE_BITS]![(ro >> 1) + NUM] = 0;
     this.insertSlot(id, h);
     this.size++;
     if (this.saving !== null) this.saving.created(id);
@@ -460,22 +507,21 @@ export class KeyTable {
   removeId(id: number): void {
     if (this.saving !== null) this.saving.before(id);
     if (this.track !== null) this.track.removing(id);
-    if (this.vl[id] === COLD) this.coldCount--;
+    if (this.field(id, VLEN) === COLD) this.coldCount--;
     this.removeSlot(id);
     if (this.old !== null) this.migrate(MIGRATE_STEP);
-    this.release(this.rc[id]!, this.recordSize(id));
-    this.rc[id] = -1;
-    this.objs[id] = undefined;
-    if (this.exp[id] !== 0) {
-      this.exp[id] = 0;
+    this.release(this.field(id, CHUNK_I), this.recordSize(id));
+    this.setField(id, CHUNK_I, -1);
+    this.setObj(id, undefined);
+    if (this.expOf(id) !== 0) {
+      this.setNum(id, 0);
       this.expCount--;
     }
     this.freeIds.push(id);
     this.size--;
     // Many tombstones make probes long, and a table that shrank wastes its index: rebuild.
-    if (this.used - this.size > this.slots.length / 4 || (this.size * 8 < this.slots.length && this.slots.length > 1024)) {
-      this.rehash(this.size);
-    }
+    const slots = this.slots.length >> 1;
+    if (this.used - this.size > slots / 4 || (this.size * 8 < slots && slots > 1024)) this.rehash(this.size);
     if (this.size === 0 && this.top > 1024) this.reset();
   }
 
@@ -490,60 +536,69 @@ export class KeyTable {
     this.track = track;
   }
 
+  /** Offset of the value bytes of `id` in its chunk. */
+  private valueOffset(r: Int32Array, ro: number): number {
+    return r[ro + OFF]! + HEADER + r[ro + KLEN]!;
+  }
+
   /** The value of an entry (a string value in the arena is materialized). */
   valueOf(id: number): Value {
-    let n = this.vl[id]!;
+    let n = this.field(id, VLEN);
     if (n < 0) {
-      if (n === OBJ) return this.objs[id]!;
+      if (n === OBJ) return this.obj(id)!;
       this.warm(id);
-      n = this.vl[id]!;
-      if (n < 0) return this.objs[id]!;
+      n = this.field(id, VLEN);
+      if (n < 0) return this.obj(id)!;
     }
-    const o = this.ro[id]! + HEADER + this.kl[id]!;
-    return latin1Slice.call(this.chunks[this.rc[id]!]!, o, o + n);
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    const o = this.valueOffset(r, ro);
+    return latin1Slice.call(this.chunks[r[ro + CHUNK_I]!]!, o, o + n);
   }
 
   /** For replies: the arena bytes of a string value (chunk, offset, length), or null if not in the arena. */
   valueBytes(id: number): Buffer | null {
-    if (this.vl[id]! < 0) {
-      if (this.vl[id] === OBJ) return null;
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    if (r[ro + VLEN]! < 0) {
+      if (r[ro + VLEN] === OBJ) return null;
       this.warm(id);
-      if (this.vl[id]! < 0) return null;
+      if (r[ro + VLEN]! < 0) return null;
     }
-    this.vOff = this.ro[id]! + HEADER + this.kl[id]!;
-    return this.chunks[this.rc[id]!]!;
+    this.vOff = this.valueOffset(r, ro);
+    return this.chunks[r[ro + CHUNK_I]!]!;
   }
   /** Offset set by valueBytes(). */
   vOff = 0;
 
   /** Length of an arena string value; negative when the value is an object. */
   valueLength(id: number): number {
-    const n = this.vl[id]!;
+    const n = this.field(id, VLEN);
     if (n !== COLD) return n;
     this.warm(id);
-    return this.vl[id]!;
+    return this.field(id, VLEN);
   }
 
   // ------------------------------------------------------------------ tiering (cold values)
 
   /** Is `id` the live entry of key `k`? */
   isKey(id: number, k: string): boolean {
-    return id < this.top && this.rc[id]! >= 0 && this.keyEqStr(id, k);
+    return id < this.top && this.field(id, CHUNK_I) >= 0 && this.keyEqStr(id, k);
   }
 
   /** Is the value of `id` on disk only? (No load.) */
   isCold(id: number): boolean {
-    return this.vl[id] === COLD;
+    return this.field(id, VLEN) === COLD;
   }
 
   /** Is the value of `id` an object (or big string) in objs? (No load.) */
   isObj(id: number): boolean {
-    return this.vl[id] === OBJ;
+    return this.field(id, VLEN) === OBJ;
   }
 
   /** The object value of `id` without loading anything (undefined for arena strings and cold values). */
   peekObj(id: number): Value | undefined {
-    return this.vl[id] === OBJ ? this.objs[id] : undefined;
+    return this.field(id, VLEN) === OBJ ? this.obj(id) : undefined;
   }
 
   /** Arena bytes of the record of `id` (key and value capacity, header included). */
@@ -551,23 +606,29 @@ export class KeyTable {
     return this.recordSize(id);
   }
 
+  /** Copy of the key bytes of `id` (place() may allocate a new chunk, so not a view). */
+  private keyCopy(id: number): Uint8Array {
+    const o = this.field(id, OFF) + HEADER;
+    return Uint8Array.prototype.slice.call(this.chunks[this.field(id, CHUNK_I)]!, o, o + this.field(id, KLEN));
+  }
+
+  /** Moves the record of `id` to a new one with room for `vcap` value bytes. */
+  private replace(id: number, vcap: number): void {
+    const oldC = this.field(id, CHUNK_I);
+    const oldSize = this.recordSize(id);
+    this.place(id, this.keyCopy(id), this.field(id, KLEN), vcap);
+    this.release(oldC, oldSize);
+  }
+
   /**
    * Drops the value of `id` from memory (tiering: it lives on disk). The key, expiry and access
    * clock stay; the record shrinks to the key alone. No hook runs: the value did not change.
    */
   setCold(id: number): void {
-    if (this.vl[id] === COLD) return;
-    if (this.vc[id]! > 0) {
-      const oldC = this.rc[id]!;
-      const oldO = this.ro[id]!;
-      const kl = this.kl[id]!;
-      const oldSize = this.recordSize(id);
-      const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
-      this.place(id, keyCopy, kl, 0);
-      this.release(oldC, oldSize);
-    }
-    this.objs[id] = undefined;
-    this.vl[id] = COLD;
+    if (this.field(id, VLEN) === COLD) return;
+    if (this.recordSize(id) > HEADER + this.field(id, KLEN)) this.replace(id, 0);
+    this.setObj(id, undefined);
+    this.setField(id, VLEN, COLD);
     this.coldCount++;
   }
 
@@ -575,7 +636,7 @@ export class KeyTable {
   private warm(id: number): void {
     if (this.track === null) throw new Error("cold value without a loader");
     this.track.load(id);
-    if (this.vl[id] === COLD) throw new Error("cold value was not loaded");
+    if (this.field(id, VLEN) === COLD) throw new Error("cold value was not loaded");
   }
 
   /**
@@ -583,52 +644,42 @@ export class KeyTable {
    * runs: for the rest of the server the value never changed.
    */
   fillValue(id: number, v: Value): void {
-    if (this.vl[id] === COLD) this.coldCount--;
-    if (typeof v === "string" && v.length <= BIG_VALUE) {
-      const n = v.length;
-      this.makeRoom(id, n);
-      const b = this.chunks[this.rc[id]!]!;
-      const o = this.ro[id]! + HEADER + this.kl[id]!;
-      if (n < 32) for (let i = 0; i < n; i++) b[o + i] = v.charCodeAt(i);
-      else b.latin1Write(v, o, n);
-      this.vl[id] = n;
-      this.objs[id] = undefined;
-    } else {
-      this.vl[id] = OBJ;
-      this.objs[id] = v;
+    if (this.field(id, VLEN) === COLD) this.coldCount--;
+    if (typeof v === "string" && v.length <= BIG_VALUE) this.writeString(id, v, v.length, 0);
+    else {
+      this.setField(id, VLEN, OBJ);
+      this.setObj(id, v);
     }
   }
 
   /** fillValue() for a string value given as bytes b[from, from + n). */
   fillBytes(id: number, b: Uint8Array, from: number, n: number): void {
-    if (this.vl[id] === COLD) this.coldCount--;
-    this.makeRoom(id, n);
-    const d = this.chunks[this.rc[id]!]!;
-    const o = this.ro[id]! + HEADER + this.kl[id]!;
-    if (n <= 64) for (let i = 0; i < n; i++) d[o + i] = b[from + i]!;
-    else d.set(b.subarray(from, from + n), o);
-    this.vl[id] = n;
-    this.objs[id] = undefined;
+    if (this.field(id, VLEN) === COLD) this.coldCount--;
+    this.writeString(id, b, n, from);
   }
 
   /** Copies the key bytes of `id` into dst at off; returns the key length. */
   keyInto(id: number, dst: Uint8Array, off: number): number {
-    const n = this.kl[id]!;
-    const ch = this.chunks[this.rc[id]!]!;
-    const o = this.ro[id]! + HEADER;
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    const n = r[ro + KLEN]!;
+    const ch = this.chunks[r[ro + CHUNK_I]!]!;
+    const o = r[ro + OFF]! + HEADER;
     if (n <= 32) for (let i = 0; i < n; i++) dst[off + i] = ch[o + i]!;
     else dst.set(ch.subarray(o, o + n), off);
     return n;
   }
 
   keyLength(id: number): number {
-    return this.kl[id]!;
+    return this.field(id, KLEN);
   }
 
   /** Key of an entry as a latin1 string. */
   keyOf(id: number): string {
-    const o = this.ro[id]! + HEADER;
-    return latin1Slice.call(this.chunks[this.rc[id]!]!, o, o + this.kl[id]!);
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    const o = r[ro + OFF]! + HEADER;
+    return latin1Slice.call(this.chunks[r[ro + CHUNK_I]!]!, o, o + r[ro + KLEN]!);
   }
 
   /** Stores a value for an existing id. */
@@ -636,33 +687,33 @@ export class KeyTable {
     if (this.saving !== null) this.saving.before(id);
     if (typeof v === "string" && v.length <= BIG_VALUE) this.setStringValue(id, v, v.length);
     else {
-      if (this.vl[id] === COLD) this.coldCount--;
-      this.vl[id] = OBJ;
-      this.objs[id] = v;
+      if (this.field(id, VLEN) === COLD) this.coldCount--;
+      this.setField(id, VLEN, OBJ);
+      this.setObj(id, v);
       if (this.track !== null) this.track.changed(id);
     }
-  }
-
-  /** Moves the record of `id` to a larger one when its value capacity is below n bytes. */
-  private makeRoom(id: number, n: number): void {
-    if (n <= this.vc[id]!) return;
-    const oldC = this.rc[id]!;
-    const oldO = this.ro[id]!;
-    const kl = this.kl[id]!;
-    const oldSize = this.recordSize(id);
-    // place() may allocate a new tail chunk: copy the key out first.
-    const keyCopy = Uint8Array.prototype.slice.call(this.chunks[oldC]!, oldO + HEADER, oldO + HEADER + kl);
-    this.place(id, keyCopy, kl, n);
-    this.release(oldC, oldSize);
   }
 
   /** Stores string bytes (from a string or a byte range) as the value of `id`. */
   setStringValue(id: number, v: string | Uint8Array, n: number, from = 0): void {
     if (this.saving !== null) this.saving.before(id);
-    if (this.vl[id] === COLD) this.coldCount--;
-    this.makeRoom(id, n);
-    const b = this.chunks[this.rc[id]!]!;
-    const o = this.ro[id]! + HEADER + this.kl[id]!;
+    if (this.field(id, VLEN) === COLD) this.coldCount--;
+    this.writeString(id, v, n, from);
+    if (this.track !== null) this.track.changed(id);
+  }
+
+  /** Writes a string value into the record of `id`, moving the record when it has no room. */
+  private writeString(id: number, v: string | Uint8Array, n: number, from: number): void {
+    const r = this.R[id >>> PAGE_BITS]!;
+    const ro = (id & PAGE_MASK) << 3;
+    let b = this.chunks[r[ro + CHUNK_I]!]!;
+    let o = this.valueOffset(r, ro);
+    // The record header's size less header and key is the value capacity.
+    if (n > b.readUInt32LE(r[ro + OFF]! + 4) - HEADER - r[ro + KLEN]!) {
+      this.replace(id, n);
+      b = this.chunks[r[ro + CHUNK_I]!]!;
+      o = this.valueOffset(r, ro);
+    }
     if (typeof v === "string") {
       if (n < 32) for (let i = 0; i < n; i++) b[o + i] = v.charCodeAt(i);
       else b.latin1Write(v, o, n);
@@ -670,9 +721,8 @@ export class KeyTable {
       // A loop beats creating a subarray view for short values.
       for (let i = 0; i < n; i++) b[o + i] = v[from + i]!;
     } else b.set(from === 0 && v.length === n ? v : v.subarray(from, from + n), o);
-    this.vl[id] = n;
-    this.objs[id] = undefined;
-    if (this.track !== null) this.track.changed(id);
+    r[ro + VLEN] = n;
+    this.setObj(id, undefined);
   }
 
   // ------------------------------------------------------------------ Map-like API
@@ -739,20 +789,20 @@ export class KeyTable {
 
   /** Next live id at or after `from`, or -1. */
   nextLive(from: number): number {
-    for (let id = from; id < this.top; id++) if (this.rc[id]! >= 0) return id;
+    for (let id = from; id < this.top; id++) if (this.field(id, CHUNK_I) >= 0) return id;
     return -1;
   }
 
   *keys(): IterableIterator<string> {
-    for (let id = 0; id < this.top; id++) if (this.rc[id]! >= 0) yield this.keyOf(id);
+    for (let id = 0; id < this.top; id++) if (this.field(id, CHUNK_I) >= 0) yield this.keyOf(id);
   }
 
   *values(): IterableIterator<Value> {
-    for (let id = 0; id < this.top; id++) if (this.rc[id]! >= 0) yield this.valueOf(id);
+    for (let id = 0; id < this.top; id++) if (this.field(id, CHUNK_I) >= 0) yield this.valueOf(id);
   }
 
   *entries(): IterableIterator<[string, Value]> {
-    for (let id = 0; id < this.top; id++) if (this.rc[id]! >= 0) yield [this.keyOf(id), this.valueOf(id)];
+    for (let id = 0; id < this.top; id++) if (this.field(id, CHUNK_I) >= 0) yield [this.keyOf(id), this.valueOf(id)];
   }
 
   [Symbol.iterator](): IterableIterator<[string, Value]> {
@@ -767,15 +817,15 @@ export class KeyTable {
 
   setExp(id: number, when: number): void {
     if (this.saving !== null) this.saving.before(id);
-    if (this.exp[id] === 0) this.expCount++;
-    this.exp[id] = when;
+    if (this.expOf(id) === 0) this.expCount++;
+    this.setNum(id, when);
     if (this.track !== null) this.track.changed(id);
   }
 
   clearExp(id: number): boolean {
-    if (this.exp[id] === 0) return false;
+    if (this.expOf(id) === 0) return false;
     if (this.saving !== null) this.saving.before(id);
-    this.exp[id] = 0;
+    this.setNum(id, 0);
     this.expCount--;
     if (this.track !== null) this.track.changed(id);
     return true;
@@ -783,20 +833,20 @@ export class KeyTable {
 
   /** Sets the expiry of an entry being loaded from disk (no hook runs). */
   loadExp(id: number, when: number): void {
-    if (this.exp[id] === 0) this.expCount++;
-    this.exp[id] = when;
+    if (this.expOf(id) === 0) this.expCount++;
+    this.setNum(id, when);
   }
 
   /**
-   * Bytes of the index and the per-entry columns a live entry takes (maxmemory accounting):
-   * 44 bytes of columns and two index slots. Counted per live entry, not per allocated id, so
-   * deleting a key frees its share (freed ids are reused, like an allocator's free lists).
+   * Bytes of the index and the row a live entry takes (maxmemory accounting): a 32-byte row
+   * and two 8-byte index slots. Counted per live entry, not per allocated id, so deleting a
+   * key frees its share (freed ids are reused, like an allocator's free lists).
    */
   overheadBytes(): number {
-    return this.size * 52;
+    return this.size * 48;
   }
 
-  /** Map-like view of the expiry column (what used to be a Map<string, number>). */
+  /** Map-like view of the expiry field (what used to be a Map<string, number>). */
   readonly expires = new ExpiresView(this);
 
   // ------------------------------------------------------------------ maintenance
@@ -851,16 +901,15 @@ export class KeyTable {
         const id = b.readUInt32LE(pos);
         const size = b.readUInt32LE(pos + 4);
         this.cPos = pos + size;
-        if (id < this.top && this.rc[id] === c && this.ro[id] === pos) {
-          const kl = this.kl[id]!;
-          const vc = Math.max(0, this.vl[id]!);
+        if (id < this.top && this.field(id, CHUNK_I) === c && this.field(id, OFF) === pos) {
+          const kl = this.field(id, KLEN);
+          const vc = Math.max(0, this.field(id, VLEN));
           const key = b.subarray(pos + HEADER, pos + HEADER + kl);
           const val = b.subarray(pos + HEADER + kl, pos + HEADER + kl + vc);
-          const oldSize = this.recordSize(id);
           this.place(id, key, kl, vc);
-          if (vc) this.chunks[this.rc[id]!]!.set(val, this.ro[id]! + HEADER + kl);
-          this.release(c, oldSize);
-          moved += oldSize;
+          if (vc) this.chunks[this.field(id, CHUNK_I)]!.set(val, this.field(id, OFF) + HEADER + kl);
+          this.release(c, size);
+          moved += size;
           if (!this.chunks[c]) break;
         }
       }
@@ -891,7 +940,7 @@ export class ExpiresView {
     if (this.t.expCount === 0) return undefined;
     const id = this.t.find(k);
     if (id < 0) return undefined;
-    const e = this.t.exp[id]!;
+    const e = this.t.expOf(id);
     return e === 0 ? undefined : e;
   }
 
@@ -914,7 +963,7 @@ export class ExpiresView {
   *entries(): IterableIterator<[string, number]> {
     const t = this.t;
     for (let id = 0; id < t.top && t.expCount > 0; id++) {
-      if (t.live(id) && t.exp[id] !== 0) yield [t.keyOf(id), t.exp[id]!];
+      if (t.live(id) && t.expOf(id) !== 0) yield [t.keyOf(id), t.expOf(id)];
     }
   }
 

@@ -40,15 +40,14 @@ class PosTable {
 
   get(m: string): number | undefined {
     const id = this.t.find(m);
-    return id < 0 ? undefined : this.t.lru[id]!;
+    return id < 0 ? undefined : this.t.lruOf(id);
   }
 
   /** Adds a member at position i unless present; true when added (one lookup). */
   addNew(m: string, i: number): boolean {
     const id = this.t.upsert(m, 0);
     if (!this.t.created) return false;
-    // upsert() may have grown the columns: read `lru` after it.
-    this.t.lru[id] = i;
+    this.t.setLru(id, i);
     if (i >= this.idAt.length) {
       const a = new Int32Array(this.idAt.length * 2);
       a.set(this.idAt);
@@ -64,7 +63,7 @@ class PosTable {
     if (i < last) {
       const moved = this.idAt[last]!;
       this.idAt[i] = moved;
-      this.t.lru[moved] = i;
+      this.t.setLru(moved, i);
     }
     this.t.removeId(id);
     this.t.tidy();

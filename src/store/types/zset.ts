@@ -30,7 +30,7 @@ const BIG_ZSET = 1024;
 
 /**
  * member -> score over a KeyTable (members as arena bytes, the score in the table's per-entry
- * float64 column, which tables of collection elements do not use for expiry): a Map with a
+ * float64 field, which tables of collection elements do not use for expiry): a Map with a
  * million string keys costs ~550 ns per operation here.
  */
 class ScoreTable {
@@ -42,7 +42,7 @@ class ScoreTable {
 
   get(m: string): number | undefined {
     const id = this.t.find(m);
-    return id < 0 ? undefined : this.t.exp[id]!;
+    return id < 0 ? undefined : this.t.expOf(id);
   }
 
   has(m: string): boolean {
@@ -51,15 +51,14 @@ class ScoreTable {
 
   set(m: string, s: number): this {
     const id = this.t.upsert(m, 0);
-    // read `exp` after upsert(), which may grow the columns
-    this.t.exp[id] = s;
+    this.t.setNum(id, s);
     return this;
   }
 
   delete(m: string): boolean {
     const id = this.t.find(m);
     if (id < 0) return false;
-    this.t.exp[id] = 0; // not an expiry: keep the table's expiry count out of it
+    this.t.setNum(id, 0); // not an expiry: keep the table's expiry count out of it
     this.t.removeId(id);
     this.t.tidy();
     return true;
