@@ -46,7 +46,11 @@ function hset(c: Client, a: Argv, name: string): number {
   const lim = c.srv.enc;
   if (h.lp) for (let i = 2; i < a.argc; i++) h.checkArgLen(a.len(i), lim);
   let created = 0;
-  for (let i = 2; i < a.argc; i += 2) if (h.set(a.str(i), a.str(i + 1), lim)) created++;
+  const o = a.offs;
+  for (let i = 2; i < a.argc; i += 2) {
+    const r = h.setBytes(a.buf, o[i * 2]!, o[i * 2 + 1]!, o[i * 2 + 2]!, o[i * 2 + 3]!, lim);
+    if (r === null ? h.set(a.str(i), a.str(i + 1), lim) : r) created++;
+  }
   store(c, key, h, isNew);
   c.srv.ks.written(c.db, key, N.HASH, "hset", (a.argc - 2) / 2);
   return created;

@@ -129,7 +129,8 @@ function hashName(b: Uint8Array, s: number, e: number): number {
   return h >>> 0;
 }
 
-function sameName(cmd: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
+/** Is b[s, e) the command name `cmd` (lowercase bytes), in any case? */
+export function sameName(cmd: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
   if (cmd.length !== e - s) return false;
   for (let i = 0; i < cmd.length; i++) {
     let c = b[s + i]!;
@@ -200,7 +201,12 @@ export class CommandTable {
 
   /** Top-level command by the bytes of argv[0]. */
   lookup(a: Argv): Command | undefined {
-    return this.index.find(a.buf, a.offs[0]!, a.offs[1]!);
+    return this.lookupBytes(a.buf, a.offs[0]!, a.offs[1]!);
+  }
+
+  /** Top-level command by name bytes b[s, e). */
+  lookupBytes(b: Uint8Array, s: number, e: number): Command | undefined {
+    return this.index.find(b, s, e);
   }
 
   /** Subcommand of a container by argv[1]. */

@@ -75,6 +75,8 @@ export class Client implements Watcher {
   softLimitSince = 0;
   /** Input held back while too much output is unsent (backpressure). */
   inputPaused = false;
+  /** batches left before prefetching is tried again, after a batch where it had nothing to do */
+  prefetchSkip = 0;
 
   // MULTI/EXEC
   queued: Queued[] = [];

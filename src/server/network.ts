@@ -3,6 +3,7 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import { Parse, type ParserLimits } from "../resp/parser.ts";
+import { prefetchBatch } from "./prefetch.ts";
 import { CF, Client } from "./client.ts";
 import type { Server } from "./context.ts";
 import { processCommand } from "./dispatch.ts";
@@ -128,6 +129,7 @@ export class Network {
     const t = performance.now();
     srv.clock = t;
     srv.ks.setNow(srv.ks.clockOffset + t);
+    prefetchBatch(c);
     for (;;) {
       if (c.flags & (CF.BLOCKED | CF.CLOSE_AFTER_REPLY | CF.CLOSE_ASAP)) break;
       if (c.pendingBytes > PAUSE_OUTPUT) {

@@ -1,6 +1,8 @@
 // Stored values. Plain strings are kept as JS strings (latin1: one char per byte), the most
 // compact form the engine has; every other type is an Obj subclass.
 
+import type { KeyTable } from "./keytable.ts";
+
 export type RType = "string" | "list" | "hash" | "set" | "zset" | "stream" | "ReJSON-RL";
 
 /** Encoding thresholds (config options) that decide what OBJECT ENCODING reports. */
@@ -37,6 +39,10 @@ export abstract class Obj {
   abstract clone(): Obj;
   /** Approximate payload bytes, for MEMORY USAGE and maxmemory accounting. */
   abstract bytes(): number;
+  /** The key table of a big collection's fields or members (for prefetch), or null. */
+  elementTable(): KeyTable | null {
+    return null;
+  }
 }
 
 export type Value = string | Obj;

@@ -113,6 +113,41 @@ describe("KeyTable", () => {
     expect(checks).toBeGreaterThan(10000);
   });
 
+  test("a big table emptied key by key rebuilds its index incrementally, every key findable", () => {
+    const r = rng(11);
+    const t = new KeyTable();
+    const live: string[] = [];
+    for (let i = 0; i < 150000; i++) {
+      t.set("m:" + i, String(i));
+      live.push("m:" + i);
+    }
+    const gone: string[] = [];
+    let checks = 0;
+    while (live.length > 0) {
+      // SPOP-like: a random member goes; now and then one is added back
+      const j = Math.floor(r() * live.length);
+      const k = live[j]!;
+      live[j] = live[live.length - 1]!;
+      live.pop();
+      expect(t.delete(k)).toBe(true);
+      gone.push(k);
+      if (r() < 0.05) {
+        const back = gone.pop()!;
+        t.set(back, "again");
+        live.push(back);
+      }
+      if (live.length % 97 === 0 && live.length > 0) {
+        const probe = live[Math.floor(r() * live.length)]!;
+        if (!t.has(probe)) expect(probe).toBe("findable");
+        const dead = gone[Math.floor(r() * gone.length)];
+        if (dead !== undefined && t.has(dead)) expect(dead).toBe("not findable");
+        checks++;
+      }
+    }
+    expect(t.size).toBe(0);
+    expect(checks).toBeGreaterThan(1000);
+  });
+
   test("bytes lookups equal string lookups", () => {
     const t = new KeyTable();
     const keys = ["", "a", "key:1", "\u0000\u0001\u00ff", "x".repeat(300)];

@@ -77,6 +77,10 @@ export class HashObj extends Obj {
   }
 
   /** Redis's hashTypeTryConversion: an argument longer than the listpack limit converts first. */
+  override elementTable(): KeyTable | null {
+    return this.tab;
+  }
+
   checkArgLen(len: number, lim: EncodingLimits): void {
     if (this.lp && len > lim.hashMaxListpackValue) this.lp = false;
   }
@@ -114,6 +118,25 @@ export class HashObj extends Obj {
     }
     if (this.lp && this.m.size > lim.hashMaxListpackEntries) this.lp = false;
     return true;
+  }
+
+  /**
+   * set() for a field and value given as bytes, b[fs, fe) and b[vs, ve): a big hash takes
+   * them into its table without making strings. Null when the hash is not big (use set()).
+   */
+  setBytes(b: Uint8Array, fs: number, fe: number, vs: number, ve: number, lim: EncodingLimits): boolean | null {
+    const t = this.tab;
+    const fl = fe - fs;
+    const vl = ve - vs;
+    // HRANDFIELD's index holds field strings; values past BIG_VALUE are kept as strings.
+    if (t === null || this.idx !== null || vl > BIG_VALUE) return null;
+    if (this.lp && (fl > lim.hashMaxListpackValue || vl > lim.hashMaxListpackValue)) this.lp = false;
+    const id = t.upsertBytes(b, fs, fe, vl);
+    if (!t.created) this.payload += vl - fieldLength(t, id);
+    else this.payload += fl + vl;
+    t.setStringValue(id, b, vl, vs);
+    if (this.lp && this.m.size > lim.hashMaxListpackEntries) this.lp = false;
+    return t.created;
   }
 
   /** Moves the fields from the Map into a KeyTable (once, when the hash grows big). */

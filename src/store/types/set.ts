@@ -34,6 +34,10 @@ class PosTable {
     return this.t.size;
   }
 
+  get table(): KeyTable {
+    return this.t;
+  }
+
   has(m: string): boolean {
     return this.t.find(m) >= 0;
   }
@@ -130,6 +134,10 @@ export class SetObj extends Obj {
 
   encoding(_lim: EncodingLimits): string {
     return this.pos === null ? "intset" : "hashtable";
+  }
+
+  override elementTable(): KeyTable | null {
+    return this.pos instanceof PosTable ? this.pos.table : null;
   }
 
   bytes(): number {
