@@ -52,10 +52,12 @@ async function runSuite(label: string, a: Running, r: Running, extra: string[], 
   return res;
 }
 
-function table(title: string, res: Results): { md: string; gm: number; p99: number } {
+function table(title: string, res: Results): { md: string; gm: number; p99: number; maxA: number; maxR: number } {
   let md = `### ${title}\n\n| test | AiKv rps | redis rps | ratio | AiKv p99 ms | redis p99 ms | AiKv max ms | redis max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`;
   const ratios: number[] = [];
   const p99s: number[] = [];
+  let maxA = 0;
+  let maxR = 0;
   for (const [test, { aikv, redis }] of res) {
     if (!aikv.length || !redis.length) continue;
     const ra = median(aikv.map((x) => x.rps));
@@ -65,13 +67,15 @@ function table(title: string, res: Results): { md: string; gm: number; p99: numb
     const ma = Math.max(...aikv.map((x) => x.max));
     const mr = Math.max(...redis.map((x) => x.max));
     ratios.push(ra / rr);
+    maxA = Math.max(maxA, ma);
+    maxR = Math.max(maxR, mr);
     if (pr > 0) p99s.push(pa / pr);
     md += `| ${test} | ${Math.round(ra)} | ${Math.round(rr)} | ${(ra / rr).toFixed(2)} | ${pa.toFixed(3)} | ${pr.toFixed(3)} | ${ma.toFixed(1)} | ${mr.toFixed(1)} |\n`;
   }
   const gm = geomean(ratios);
   const p99 = p99s.length ? geomean(p99s) : NaN;
-  md += `\nGeometric mean of throughput ratios (AiKv/redis): **${gm.toFixed(3)}**; geometric mean of p99 ratios: **${p99.toFixed(3)}**\n`;
-  return { md, gm, p99 };
+  md += `\nGeometric mean of throughput ratios (AiKv/redis): **${gm.toFixed(3)}**; geometric mean of p99 ratios: **${p99.toFixed(3)}**; highest max latency: AiKv ${maxA.toFixed(1)} ms, redis ${maxR.toFixed(1)} ms (**${(maxA / maxR).toFixed(2)}x**)\n`;
+  return { md, gm, p99, maxA, maxR };
 }
 
 function rssOf(port: number, pid: number): number {
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
       const res = await runSuite("large", a, r, ["-P", "16", "-r", "1000000"], opt.n16!, true);
       const large = table("Pipeline 16, random keys over 1M (-r 1000000), 1M keys loaded", res);
       report.push(large.md);
-      summary.push(`large-keyspace P16 geomean ${large.gm.toFixed(3)}`);
+      summary.push(`large-keyspace P16 geomean ${large.gm.toFixed(3)}, max latency ${large.maxA.toFixed(1)} vs ${large.maxR.toFixed(1)} ms (${(large.maxA / large.maxR).toFixed(2)}x)`);
     }
     if (!opt["no-rss"]) {
       // Fresh servers: a heap that grew during the throughput runs says nothing about what

@@ -226,10 +226,12 @@ function incrFast(c: Client, a: Argv, incr: number): boolean {
   }
   const sum = (neg ? -cur : cur) + incr;
   if (sum > SAFE || sum < -SAFE) return false;
-  const text = String(sum);
-  t.setStringValue(id, text, text.length);
+  // The reply ":<digits>\r\n" is written first and its digits become the value: no string.
+  const out = c.out;
+  const at = out.n;
+  out.int(sum);
+  t.setStringValue(id, out.b, out.n - at - 3, at + 1);
   c.srv.ks.writtenId(db, id, N.STRING, "incrby");
-  c.out.int(sum);
   return true;
 }
 

@@ -85,7 +85,6 @@ export class Network {
           if (c === undefined) return;
           c.srv.stats.netInput += chunk.length;
           c.srv.stats.ioReads++;
-          c.lastInteraction = Date.now();
           c.parser.feed(chunk);
           net.process(c);
         },
@@ -129,6 +128,8 @@ export class Network {
     const t = performance.now();
     srv.clock = t;
     srv.ks.setNow(srv.ks.clockOffset + t);
+    // the batch's clock, not Date.now(): that costs more than a GET
+    c.lastInteraction = srv.ks.now;
     prefetchBatch(c);
     for (;;) {
       if (c.flags & (CF.BLOCKED | CF.CLOSE_AFTER_REPLY | CF.CLOSE_ASAP)) break;
