@@ -29,12 +29,6 @@ function readHash(c: Client, key: string): HashObj | undefined {
   return v;
 }
 
-/** The hash at key, created (empty, not yet stored) when missing; `isNew` tells. */
-function hashForWrite(c: Client, key: string): [HashObj, boolean] {
-  const h = writeHash(c, key);
-  return h === undefined ? [new HashObj(), true] : [h, false];
-}
-
 function store(c: Client, key: string, h: HashObj, isNew: boolean): void {
   if (isNew) c.db.add(key, h);
 }
@@ -42,7 +36,10 @@ function store(c: Client, key: string, h: HashObj, isNew: boolean): void {
 function hset(c: Client, a: Argv, name: string): number {
   if (a.argc % 2 === 1) fail(wrongArgs(name));
   const key = a.str(1);
-  const [h, isNew] = hashForWrite(c, key);
+  // a missing hash starts empty and is stored by store() (no tuple: this is a hot path)
+  const found = writeHash(c, key);
+  const h = found ?? new HashObj();
+  const isNew = found === undefined;
   const lim = c.srv.enc;
   if (h.lp) for (let i = 2; i < a.argc; i++) h.checkArgLen(a.len(i), lim);
   let created = 0;
@@ -172,7 +169,9 @@ export const handlers: Handlers = {
 
   hsetnx(c, a) {
     const key = a.str(1);
-    const [h, isNew] = hashForWrite(c, key);
+    const found = writeHash(c, key);
+    const h = found ?? new HashObj();
+    const isNew = found === undefined;
     const f = a.str(2);
     if (h.get(f) !== undefined) {
       c.out.int(0);
@@ -281,7 +280,9 @@ export const handlers: Handlers = {
     const key = a.str(1);
     const incr = parseI64(a.str(3));
     if (Number.isNaN(incr)) fail(E.NOT_INT);
-    const [h, isNew] = hashForWrite(c, key);
+    const found = writeHash(c, key);
+    const h = found ?? new HashObj();
+    const isNew = found === undefined;
     const f = a.str(2);
     const cur = h.get(f);
     let result: string;
@@ -309,7 +310,9 @@ export const handlers: Handlers = {
     const incr = parseLongDouble(incrS);
     if (incr === null) fail(E.NOT_FLOAT);
     if (incr.inf) fail("ERR value is NaN or Infinity");
-    const [h, isNew] = hashForWrite(c, key);
+    const found = writeHash(c, key);
+    const h = found ?? new HashObj();
+    const isNew = found === undefined;
     const f = a.str(2);
     const cur = h.get(f);
     if (cur !== undefined && parseLongDouble(cur) === null) fail("ERR hash value is not a float");

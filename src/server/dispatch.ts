@@ -142,15 +142,21 @@ export function call(c: Client, cmd: Command, a: Argv): void {
   cmd.usec += us;
   if (srv.latencyTracking) (cmd.latency ??= new LatencyHistogram()).record(elapsed);
   srv.stats.commands++;
-  if ((cmd.flags & CMD.SKIP_SLOWLOG) === 0 && us >= srv.slowlog.threshold && srv.slowlog.threshold >= 0) {
-    const red = c.redact;
-    srv.slowlog.maybeAdd(us, red === null ? () => a.strings() : () => a.strings().map((s, i) => (red.includes(i) ? "(redacted)" : s)), c.addr, c.name);
-  }
+  if ((cmd.flags & CMD.SKIP_SLOWLOG) === 0 && us >= srv.slowlog.threshold && srv.slowlog.threshold >= 0) slowlogAdd(srv, c, a, us);
   c.redact = null;
   if (srv.latency.threshold > 0) srv.latency.add(cmd.has(CMD.FAST) ? "fast-command" : "command", us / 1000);
   if (srv.monitors.size !== 0 && (cmd.flags & (CMD.SKIP_MONITOR | CMD.ADMIN)) === 0) feedMonitors(srv, c, a);
   if (ks.dirty !== dirty && srv.hooks.propagate.length !== 0 && !c.selfPropagated) propagateArgv(srv, c.dbIndex, a);
   c.selfPropagated = false;
+}
+
+/**
+ * Offers a command to the slow log. Kept out of call(): closures over call()'s arguments
+ * would make every call allocate a scope object.
+ */
+function slowlogAdd(srv: Server, c: Client, a: Argv, us: number): void {
+  const red = c.redact;
+  srv.slowlog.maybeAdd(us, red === null ? () => a.strings() : () => a.strings().map((s, i) => (red.includes(i) ? "(redacted)" : s)), c.addr, c.name);
 }
 
 /** One MONITOR line: +<unix.micros> [<db> <addr>] "arg" ... */
