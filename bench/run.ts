@@ -3,7 +3,7 @@
 // same run, alternating which server goes first. Prints per-test medians, AiKv/redis ratios,
 // geometric means, p99 latency ratios, RSS with 1M keys, and writes bench/results/<date>.md.
 //
-// Options: --rounds 3 --n1 200000 --n16 1000000 --clients 50 --tests set,get,...
+// Options: --rounds 5 --warmup 1 --n1 200000 --n16 1000000 --clients 50 --tests set,get,...
 //          --large (adds the -r 1000000 keyspace run) --no-rss --aikv-args "--shards 2"
 
 import { parseArgs } from "node:util";
@@ -15,7 +15,8 @@ import { geomean, median, redisBenchmark, type BenchRow } from "./lib.ts";
 
 const { values: opt } = parseArgs({
   options: {
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
     n1: { type: "string", default: "200000" },
     n16: { type: "string", default: "1000000" },
     clients: { type: "string", default: "50" },
@@ -28,6 +29,7 @@ const { values: opt } = parseArgs({
 });
 
 const ROUNDS = Number(opt.rounds);
+const WARMUP = Number(opt.warmup);
 const TESTS = opt.tests!.split(",");
 
 type Row = BenchRow;
@@ -36,6 +38,15 @@ type Results = Map<string, { aikv: Row[]; redis: Row[] }>;
 
 /** `extra` goes to redis-benchmark; each run starts from an empty server unless `keepData`. */
 async function runSuite(label: string, a: Running, r: Running, extra: string[], n: string, keepData = false): Promise<Results> {
+  // Unrecorded warm-up runs (a fifth of the requests) for both servers: AiKv's code is compiled
+  // by the JIT while it first runs each command, which a server that has been up for a while
+  // has long done; redis-server runs the same, so both are measured in their steady state.
+  for (let w = 0; w < WARMUP; w++) {
+    for (const srv of [a, r]) {
+      if (!keepData) cli(srv.port, "flushall");
+      redisBenchmark(srv.port, ["-c", opt.clients!, "-n", String(Math.ceil(Number(n) / 5)), "-t", TESTS.join(","), ...extra]);
+    }
+  }
   const res: Results = new Map();
   for (let round = 0; round < ROUNDS; round++) {
     const order: [string, Running][] = round % 2 === 0 ? [["aikv", a], ["redis", r]] : [["redis", r], ["aikv", a]];
@@ -98,7 +109,7 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? "cpu"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`;
   const redisVersion = /redis_version:(\S+)/.exec(cli(r.port, "info", "server"))?.[1];
   report.push(`# AiKv vs redis-server — ${new Date().toISOString()}\n`);
-  report.push(`Machine: ${machine}. Bun ${Bun.version}, redis-server ${redisVersion}. Both servers on loopback, persistence off, same run, alternating order, ${ROUNDS} rounds, medians.\n`);
+  report.push(`Machine: ${machine}. Bun ${Bun.version}, redis-server ${redisVersion}. Both servers on loopback, persistence off, same run, alternating order, ${WARMUP} unrecorded warm-up run(s) per suite (a fifth of the requests) for each server, then ${ROUNDS} rounds, medians.\n`);
   const common = `-c ${opt.clients} -t ${TESTS.join(",")}`;
   report.push("Commands:\n");
   report.push(`- P1: \`redis-benchmark -p <port> -q --csv ${common} -n ${opt.n1}\``);

@@ -48,6 +48,12 @@ function dropIfEmpty(c: Client, key: string, l: ListObj): void {
   c.srv.ks.written(c.db, key, N.GENERIC, "del", 0);
 }
 
+/** Pushes arguments 2.. as bytes (no strings). */
+function pushArgs(l: ListObj, a: Argv, left: boolean): void {
+  const o = a.offs;
+  for (let i = 2; i < a.argc; i++) l.pushBytes(left, a.buf, o[i * 2]!, o[i * 2 + 1]! - o[i * 2]!);
+}
+
 function push(c: Client, a: Argv, left: boolean, onlyExisting: boolean): void {
   const key = a.str(1);
   let l = writeList(c, key);
@@ -57,9 +63,9 @@ function push(c: Client, a: Argv, left: boolean, onlyExisting: boolean): void {
       return;
     }
     l = new ListObj();
-    for (let i = 2; i < a.argc; i++) l.push(left, a.str(i));
+    pushArgs(l, a, left);
     c.db.add(key, l);
-  } else for (let i = 2; i < a.argc; i++) l.push(left, a.str(i));
+  } else pushArgs(l, a, left);
   c.srv.ks.written(c.db, key, N.LIST, left ? "lpush" : "rpush", a.argc - 2);
   c.out.int(l.length);
 }
@@ -68,7 +74,10 @@ function push(c: Client, a: Argv, left: boolean, onlyExisting: boolean): void {
 function popRangeReply(c: Client, key: string, l: ListObj, left: boolean, count: number): void {
   const n = Math.min(count, l.length);
   c.out.arr(n);
-  for (let i = 0; i < n; i++) c.out.bulk(l.pop(left)!);
+  for (let i = 0; i < n; i++) {
+    l.popBytes(left);
+    c.out.bulkRange(l.popped, l.poppedAt, l.poppedLen);
+  }
   c.srv.ks.written(c.db, key, N.LIST, left ? "lpop" : "rpop", n);
   dropIfEmpty(c, key, l);
 }
@@ -88,7 +97,8 @@ function pop(c: Client, a: Argv, left: boolean): void {
     return;
   }
   if (count < 0) {
-    c.out.bulk(l.pop(left)!);
+    l.popBytes(left);
+    c.out.bulkRange(l.popped, l.poppedAt, l.poppedLen);
     c.srv.ks.written(c.db, key, N.LIST, left ? "lpop" : "rpop");
     dropIfEmpty(c, key, l);
     return;
@@ -287,8 +297,8 @@ export const handlers: Handlers = {
     const n = end - start + 1;
     const out = c.out;
     out.arr(n);
-    l.each(start, n, (v) => {
-      out.bulk(v);
+    l.eachBytes(start, n, (b, o, len) => {
+      out.bulkRange(b, o, len);
     });
   },
 

@@ -28,17 +28,26 @@ describe("ListObj", () => {
       for (let step = 0; step < 6000; step++) {
         const op = Math.floor(r() * 14);
         const bias = seed % 2 === 0 ? 0.6 : 0.4; // grow or shrink overall
-        const v = `v${counter++ % 37}`;
+        // short values, and now and then long or binary ones (the byte chunks copy those apart)
+        const x = r();
+        const v = x < 0.1 ? "L".repeat(30 + Math.floor(r() * 200)) + counter++ : x < 0.15 ? `\u0000\u00ff\r\n${counter++ % 5}` : `v${counter++ % 37}`;
+        const asBytes = r() < 0.5;
+        const popped = (left: boolean): string | undefined => {
+          if (!asBytes) return left ? l.popLeft() : l.popRight();
+          return l.popBytes(left) ? l.popped.latin1Slice(l.poppedAt, l.poppedAt + l.poppedLen) : undefined;
+        };
         if (op <= 2 && r() < bias + 0.3) {
-          l.pushLeft(v);
+          if (asBytes) l.pushBytes(true, Buffer.from("<" + v + ">", "latin1"), 1, v.length);
+          else l.pushLeft(v);
           m.unshift(v);
         } else if (op <= 5 && r() < bias + 0.3) {
-          l.pushRight(v);
+          if (asBytes) l.pushBytes(false, Buffer.from("<" + v + ">", "latin1"), 1, v.length);
+          else l.pushRight(v);
           m.push(v);
         } else if (op === 6) {
-          expect(l.popLeft()).toBe(m.shift());
+          expect(popped(true)).toBe(m.shift());
         } else if (op === 7) {
-          expect(l.popRight()).toBe(m.pop());
+          expect(popped(false)).toBe(m.pop());
         } else if (op === 8 && m.length) {
           const i = Math.floor(r() * m.length);
           expect(l.get(i)).toBe(m[i]!);

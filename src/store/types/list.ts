@@ -1,6 +1,6 @@
-// The list type: a chunked deque. Elements live in chunks (arrays of up to CHUNK slots used as
-// [s, e) windows; a list's first chunk starts small and doubles, so short lists stay small);
-// the chunks themselves sit in a ring buffer. Push/pop at either end
+// The list type: a chunked deque. Elements live in chunks (up to CHUNK slots used as [s, e)
+// windows, the elements' bytes in one buffer per chunk; a list's first chunk starts small and
+// doubles, so short lists stay small); the chunks themselves sit in a ring buffer. Push/pop at either end
 // are O(1); index access skips whole chunks from the nearer end (O(n / CHUNK)); inserts and
 // removals in the middle touch one chunk (O(CHUNK)) plus the ring when a chunk splits or
 // empties. This plays the role of Redis's quicklist (7.0 reports every list as "quicklist").
@@ -13,32 +13,118 @@ const FIRST = 4;
 /** Per-element overhead counted by bytes() (a pointer-ish slot plus string header). */
 const ELEM_OVERHEAD = 16;
 
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string }).latin1Slice;
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * Up to CHUNK elements as bytes in one buffer (like a quicklist node's listpack), so a list of
+ * millions of elements is a few thousand objects for the garbage collector, not millions of
+ * strings. Slots [s, e) are the elements in order; slot k's bytes are buf[st[k], st[k] + ln[k]).
+ * Bytes are appended at `top` whichever end an element joins; removed elements leave dead
+ * bytes that repack() drops when the buffer is full.
+ */
 class Chunk {
-  a: (string | undefined)[];
+  st: Int32Array;
+  ln: Int32Array;
   s: number;
   e: number;
+  buf: Buffer = NO_BYTES;
+  top = 0;
   /** payload bytes of the elements held */
   bytes = 0;
   /** a chunk filled from the left starts at the right end, and the other way round */
   constructor(cap: number, fromLeft: boolean) {
-    this.a = new Array<string | undefined>(cap);
+    this.st = new Int32Array(cap);
+    this.ln = new Int32Array(cap);
     this.s = this.e = fromLeft ? cap : 0;
+  }
+  get cap(): number {
+    return this.st.length;
   }
   get n(): number {
     return this.e - this.s;
   }
-  /** Doubles the capacity (up to CHUNK), adding the room on the left or on the right. */
+  /** Doubles the slot capacity (up to CHUNK), adding the room on the left or on the right. */
   grow(left: boolean): void {
-    const old = this.a;
-    const cap = old.length;
+    const cap = this.st.length;
     const nc = Math.min(CHUNK, cap * 2);
-    const na = new Array<string | undefined>(nc);
-    const n = this.e - this.s;
     const ns = left ? this.s + (nc - cap) : this.s;
-    for (let k = 0; k < n; k++) na[ns + k] = old[this.s + k];
-    this.a = na;
+    const st = new Int32Array(nc);
+    const ln = new Int32Array(nc);
+    st.set(this.st.subarray(this.s, this.e), ns);
+    ln.set(this.ln.subarray(this.s, this.e), ns);
+    this.st = st;
+    this.ln = ln;
+    this.e = ns + (this.e - this.s);
     this.s = ns;
-    this.e = ns + n;
+  }
+  /** Element in slot k as a latin1 string. */
+  get(k: number): string {
+    const o = this.st[k]!;
+    return latin1Slice.call(this.buf, o, o + this.ln[k]!);
+  }
+  /** Stores v in slot k (which must be inside [s, e)); the caller counts what it replaces. */
+  put(k: number, v: string): void {
+    const n = v.length;
+    const o = this.room(k, n);
+    const b = this.buf;
+    if (n < 32) for (let i = 0; i < n; i++) b[o + i] = v.charCodeAt(i);
+    else b.latin1Write(v, o, n);
+  }
+  /** put() of the bytes src[from, from + n). */
+  putBytes(k: number, src: Uint8Array, from: number, n: number): void {
+    const o = this.room(k, n);
+    const b = this.buf;
+    if (n < 32) for (let i = 0; i < n; i++) b[o + i] = src[from + i]!;
+    else b.set(src.subarray(from, from + n), o);
+  }
+  /** Reserves n bytes for slot k (repacking when the buffer is full); returns their offset. */
+  private room(k: number, n: number): number {
+    // slot k may hold a stale length: repack() must not copy it
+    this.ln[k] = 0;
+    if (this.top + n > this.buf.length) this.repack(n);
+    const o = this.top;
+    this.top = o + n;
+    this.st[k] = o;
+    this.ln[k] = n;
+    this.bytes += n;
+    return o;
+  }
+  /** Moves the live elements into a buffer with room for `need` more bytes. */
+  private repack(need: number): void {
+    let live = 0;
+    for (let k = this.s; k < this.e; k++) live += this.ln[k]!;
+    const nb = Buffer.allocUnsafe(Math.max(64, (live + need) * 2));
+    const old = this.buf;
+    let o = 0;
+    for (let k = this.s; k < this.e; k++) {
+      const n = this.ln[k]!;
+      const f = this.st[k]!;
+      if (n < 32) for (let i = 0; i < n; i++) nb[o + i] = old[f + i]!;
+      else nb.set(old.subarray(f, f + n), o);
+      this.st[k] = o;
+      o += n;
+    }
+    this.buf = nb;
+    this.top = o;
+  }
+  /** Forgets the element of slot k (its bytes become dead). */
+  drop(k: number): void {
+    this.bytes -= this.ln[k]!;
+  }
+  /** Slot `to` takes the element of slot `from`. */
+  move(to: number, from: number): void {
+    this.st[to] = this.st[from]!;
+    this.ln[to] = this.ln[from]!;
+  }
+  /** Does slot k hold exactly the bytes of v? */
+  eq(k: number, v: string): boolean {
+    const n = v.length;
+    if (this.ln[k] !== n) return false;
+    const b = this.buf;
+    const o = this.st[k]!;
+    for (let i = 0; i < n; i++) if (b[o + i] !== v.charCodeAt(i)) return false;
+    return true;
   }
 }
 
@@ -108,65 +194,98 @@ export class ListObj extends Obj {
     this.nc = w;
   }
 
-  pushLeft(v: string): void {
+  /** The chunk a new head element goes into, its slot already taken (ch.s moved left). */
+  private headSlot(): Chunk {
     let ch = this.nc !== 0 ? this.chunk(0) : null;
     if (ch === null) {
       ch = new Chunk(FIRST, true);
       this.insertChunk(0, ch);
     } else if (ch.s === 0) {
-      if (ch.a.length < CHUNK) ch.grow(true);
+      if (ch.cap < CHUNK) ch.grow(true);
       else {
         ch = new Chunk(CHUNK, true);
         this.insertChunk(0, ch);
       }
     }
-    ch.a[--ch.s] = v;
-    ch.bytes += v.length;
+    ch.s--;
     this.length++;
-    this.payload += v.length;
+    return ch;
   }
 
-  pushRight(v: string): void {
+  /** The chunk a new tail element goes into, its slot already taken (ch.e moved right). */
+  private tailSlot(): Chunk {
     let ch = this.nc !== 0 ? this.chunk(this.nc - 1) : null;
     if (ch === null) {
       ch = new Chunk(FIRST, false);
       this.insertChunk(0, ch);
-    } else if (ch.e === ch.a.length) {
-      if (ch.a.length < CHUNK) ch.grow(false);
+    } else if (ch.e === ch.cap) {
+      if (ch.cap < CHUNK) ch.grow(false);
       else {
         ch = new Chunk(CHUNK, false);
         this.insertChunk(this.nc, ch);
       }
     }
-    ch.a[ch.e++] = v;
-    ch.bytes += v.length;
+    ch.e++;
     this.length++;
+    return ch;
+  }
+
+  pushLeft(v: string): void {
+    const ch = this.headSlot();
+    ch.put(ch.s, v);
     this.payload += v.length;
   }
 
+  pushRight(v: string): void {
+    const ch = this.tailSlot();
+    ch.put(ch.e - 1, v);
+    this.payload += v.length;
+  }
+
+  /** push() of the bytes b[from, from + n) (no string is made). */
+  pushBytes(left: boolean, b: Uint8Array, from: number, n: number): void {
+    if (left) {
+      const ch = this.headSlot();
+      ch.putBytes(ch.s, b, from, n);
+    } else {
+      const ch = this.tailSlot();
+      ch.putBytes(ch.e - 1, b, from, n);
+    }
+    this.payload += n;
+  }
+
   popLeft(): string | undefined {
-    if (this.length === 0) return undefined;
-    const ch = this.chunk(0);
-    const v = ch.a[ch.s]!;
-    ch.a[ch.s++] = undefined;
-    ch.bytes -= v.length;
-    this.length--;
-    this.payload -= v.length;
-    if (ch.n === 0) this.dropFirstChunk();
-    return v;
+    return this.popBytes(true) ? latin1Slice.call(this.popped, this.poppedAt, this.poppedAt + this.poppedLen) : undefined;
   }
 
   popRight(): string | undefined {
-    if (this.length === 0) return undefined;
-    const ch = this.chunk(this.nc - 1);
-    const v = ch.a[--ch.e]!;
-    ch.a[ch.e] = undefined;
-    ch.bytes -= v.length;
-    this.length--;
-    this.payload -= v.length;
-    if (ch.n === 0) this.dropLastChunk();
-    return v;
+    return this.popBytes(false) ? latin1Slice.call(this.popped, this.poppedAt, this.poppedAt + this.poppedLen) : undefined;
   }
+
+  /**
+   * Pops the head (or tail) element without making a string: its bytes are
+   * popped[poppedAt, poppedAt + poppedLen), valid until the list changes again. False if empty.
+   */
+  popBytes(left: boolean): boolean {
+    if (this.length === 0) return false;
+    const ch = this.chunk(left ? 0 : this.nc - 1);
+    const k = left ? ch.s++ : --ch.e;
+    const n = ch.ln[k]!;
+    this.popped = ch.buf;
+    this.poppedAt = ch.st[k]!;
+    this.poppedLen = n;
+    ch.drop(k);
+    this.length--;
+    this.payload -= n;
+    if (ch.n === 0) {
+      if (left) this.dropFirstChunk();
+      else this.dropLastChunk();
+    }
+    return true;
+  }
+  popped: Buffer = NO_BYTES;
+  poppedAt = 0;
+  poppedLen = 0;
 
   private dropFirstChunk(): void {
     this.ring[this.h] = undefined as unknown as Chunk;
@@ -218,32 +337,36 @@ export class ListObj extends Obj {
   /** Element at index i (0 <= i < length). */
   get(i: number): string {
     this.locate(i);
-    return this.chunk(this.lc).a[this.lo]!;
+    return this.chunk(this.lc).get(this.lo);
   }
 
   set(i: number, v: string): void {
     this.locate(i);
     const ch = this.chunk(this.lc);
-    const d = v.length - ch.a[this.lo]!.length;
-    this.payload += d;
-    ch.bytes += d;
-    ch.a[this.lo] = v;
+    this.payload += v.length - ch.ln[this.lo]!;
+    ch.drop(this.lo);
+    ch.put(this.lo, v);
   }
 
   first(): string | undefined {
     if (this.length === 0) return undefined;
     const ch = this.chunk(0);
-    return ch.a[ch.s];
+    return ch.get(ch.s);
   }
 
   last(): string | undefined {
     if (this.length === 0) return undefined;
     const ch = this.chunk(this.nc - 1);
-    return ch.a[ch.e - 1];
+    return ch.get(ch.e - 1);
   }
 
   /** Calls fn for `count` elements from index `start` forward; stops early when fn returns false. */
   each(start: number, count: number, fn: (v: string, i: number) => boolean | void): void {
+    this.eachBytes(start, count, (b, o, n, i) => fn(latin1Slice.call(b, o, o + n), i));
+  }
+
+  /** each() handing over each element's bytes, b[o, o + n), without making strings (replies). */
+  eachBytes(start: number, count: number, fn: (b: Buffer, o: number, n: number, i: number) => boolean | void): void {
     if (count <= 0 || start >= this.length) return;
     this.locate(start);
     let ci = this.lc;
@@ -252,9 +375,8 @@ export class ListObj extends Obj {
     const end = Math.min(this.length, start + count);
     while (i < end) {
       const ch = this.chunk(ci);
-      const a = ch.a;
       const e = ch.e;
-      for (; o < e && i < end; o++, i++) if (fn(a[o]!, i) === false) return;
+      for (; o < e && i < end; o++, i++) if (fn(ch.buf, ch.st[o]!, ch.ln[o]!, i) === false) return;
       ci++;
       if (ci < this.nc) o = this.chunk(ci).s;
     }
@@ -271,9 +393,8 @@ export class ListObj extends Obj {
     const end = Math.max(-1, start - count);
     while (i > end) {
       const ch = this.chunk(ci);
-      const a = ch.a;
       const s = ch.s;
-      for (; o >= s && i > end; o--, i--) if (fn(a[o]!, i) === false) return;
+      for (; o >= s && i > end; o--, i--) if (fn(ch.get(o), i) === false) return;
       ci--;
       if (ci >= 0) o = this.chunk(ci).e - 1;
     }
@@ -286,18 +407,14 @@ export class ListObj extends Obj {
     this.locate(i);
     let ch = this.chunk(this.lc);
     let o = this.lo;
-    if (ch.n === ch.a.length && ch.a.length < CHUNK) ch.grow(false);
+    if (ch.n === ch.cap && ch.cap < CHUNK) ch.grow(false);
     else if (ch.n === CHUNK) {
       // Split: the upper half moves into a new chunk after this one.
       const half = CHUNK >> 1;
       const nch = new Chunk(CHUNK, false);
-      for (let k = half; k < CHUNK; k++) {
-        nch.a[k - half] = ch.a[k];
-        ch.a[k] = undefined;
-      }
       nch.e = CHUNK - half;
+      for (let k = half; k < CHUNK; k++) nch.putBytes(k - half, ch.buf, ch.st[k]!, ch.ln[k]!);
       ch.e = half;
-      for (let k = 0; k < nch.e; k++) nch.bytes += nch.a[k]!.length;
       ch.bytes -= nch.bytes;
       this.insertChunk(this.lc + 1, nch);
       if (o >= half) {
@@ -305,17 +422,15 @@ export class ListObj extends Obj {
         o -= half;
       }
     }
-    const a = ch.a;
-    if (ch.e < ch.a.length && (ch.s === 0 || ch.e - o <= o - ch.s)) {
-      for (let k = ch.e; k > o; k--) a[k] = a[k - 1];
-      a[o] = v;
+    if (ch.e < ch.cap && (ch.s === 0 || ch.e - o <= o - ch.s)) {
+      for (let k = ch.e; k > o; k--) ch.move(k, k - 1);
       ch.e++;
+      ch.put(o, v);
     } else {
-      for (let k = ch.s - 1; k < o - 1; k++) a[k] = a[k + 1];
-      a[o - 1] = v;
+      for (let k = ch.s - 1; k < o - 1; k++) ch.move(k, k + 1);
       ch.s--;
+      ch.put(o - 1, v);
     }
-    ch.bytes += v.length;
     this.length++;
     this.payload += v.length;
   }
@@ -342,37 +457,31 @@ export class ListObj extends Obj {
     if (!fromTail) {
       for (let ci = 0; ci < this.nc && left > 0; ci++) {
         const ch = this.chunk(ci);
-        const a = ch.a;
         let w = ch.s;
         let r = ch.s;
         for (; r < ch.e; r++) {
-          const x = a[r]!;
-          if (left > 0 && x === v) {
+          if (left > 0 && ch.eq(r, v)) {
             left--;
             removed++;
             continue;
           }
-          a[w++] = x;
+          ch.move(w++, r);
         }
-        for (let k = w; k < ch.e; k++) a[k] = undefined;
         ch.bytes -= (ch.e - w) * v.length;
         ch.e = w;
       }
     } else {
       for (let ci = this.nc - 1; ci >= 0 && left > 0; ci--) {
         const ch = this.chunk(ci);
-        const a = ch.a;
         let w = ch.e;
         for (let r = ch.e - 1; r >= ch.s; r--) {
-          const x = a[r]!;
-          if (left > 0 && x === v) {
+          if (left > 0 && ch.eq(r, v)) {
             left--;
             removed++;
             continue;
           }
-          a[--w] = x;
+          ch.move(--w, r);
         }
-        for (let k = ch.s; k < w; k++) a[k] = undefined;
         ch.bytes -= (w - ch.s) * v.length;
         ch.s = w;
       }
@@ -401,10 +510,8 @@ export class ListObj extends Obj {
         this.dropFirstChunk();
       } else {
         for (let k = 0; k < left; k++) {
-          const len = ch.a[ch.s]!.length;
-          this.payload -= len;
-          ch.bytes -= len;
-          ch.a[ch.s++] = undefined;
+          this.payload -= ch.ln[ch.s]!;
+          ch.drop(ch.s++);
         }
         this.length -= left;
         left = 0;
@@ -420,10 +527,8 @@ export class ListObj extends Obj {
         this.dropLastChunk();
       } else {
         for (let k = 0; k < right; k++) {
-          const len = ch.a[ch.e - 1]!.length;
-          this.payload -= len;
-          ch.bytes -= len;
-          ch.a[--ch.e] = undefined;
+          this.payload -= ch.ln[ch.e - 1]!;
+          ch.drop(--ch.e);
         }
         this.length -= right;
         right = 0;
