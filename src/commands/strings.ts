@@ -204,7 +204,7 @@ function incrFast(c: Client, a: Argv, incr: number): boolean {
   const db = c.db;
   const t = db.dict;
   const id = db.lookupArg(a, 1);
-  if (id < 0) return false;
+  if (id < 0) return incrNew(c, a, incr);
   const buf = t.valueBytes(id);
   if (buf === null) return false;
   const n = t.valueLength(id);
@@ -231,6 +231,26 @@ function incrFast(c: Client, a: Argv, incr: number): boolean {
   const at = out.n;
   out.int(sum);
   t.setStringValue(id, out.b, out.n - at - 3, at + 1);
+  c.srv.ks.writtenId(db, id, N.STRING, "incrby");
+  return true;
+}
+
+/** incrFast() of a missing key: created from the argument bytes, valued with the reply's digits. */
+function incrNew(c: Client, a: Argv, incr: number): boolean {
+  const db = c.db;
+  const t = db.dict;
+  const out = c.out;
+  const at = out.n;
+  out.int(incr);
+  const n = out.n - at - 3;
+  const id = t.upsertBytes(a.buf, a.offs[2]!, a.offs[3]!, n);
+  if (!t.created) {
+    // there after all (an expired key this server may not delete): the general path decides
+    out.rewind(at);
+    return false;
+  }
+  t.setStringValue(id, out.b, n, at + 1);
+  db.fresh(id, null);
   c.srv.ks.writtenId(db, id, N.STRING, "incrby");
   return true;
 }
