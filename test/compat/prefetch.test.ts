@@ -92,4 +92,45 @@ describe("prefetching batches", () => {
       r.close();
     }
   }, 60000);
+
+  test("hostile batches over a big keyspace: protocol errors as usual, the server keeps serving", async () => {
+    const port = d.aikv.port;
+    let conn = await RespConn.connect(port);
+    expect(await conn.call("FLUSHALL")).toBe("+OK\r\n");
+    expect(await conn.call("DEBUG", "POPULATE", "70000", "key", "8")).toBe("+OK\r\n");
+    conn.close();
+    const rand = prng(99);
+    const pick = (n: number) => Math.floor(rand() * n);
+    // pieces a batch is made of: valid commands, lengths that lie, counts and lengths the
+    // scanner must not trust, non-digits, huge numbers, truncated headers
+    const pieces = [
+      () => encode(["GET", "key:" + pick(70000)]),
+      () => encode(["MSET", "key:" + pick(70000), "v", "key:" + pick(70000), "w"]),
+      () => `*2\r\n$3\r\nGET\r\n$${pick(40)}\r\nkey:1\r\n`,
+      () => `*${pick(5)}\r\n$3\r\nGET\r\n`,
+      () => `*99999999999\r\n`,
+      () => `*2\r\n$99999999999\r\n`,
+      () => `*-1\r\n*0\r\n`,
+      () => `*2\r\n$-5\r\nGET\r\n`,
+      () => `*1x\r\n$3\r\nGET\r\n`,
+      () => `*3\r\n$3\r\nSET\r\n$1`,
+      () => "GET key:1\r\n",
+      () => String.fromCharCode(...Array.from({ length: 1 + pick(30) }, () => pick(256))),
+    ];
+    for (let round = 0; round < 150; round++) {
+      conn = await RespConn.connect(port);
+      let s = "";
+      for (let i = 0; i < 4 + pick(12); i++) s += pieces[pick(pieces.length)]!();
+      conn.writeRaw(s);
+      // whatever it answers (errors, or nothing while it waits for more), it must not die
+      await conn.readUntilClose(20);
+      conn.close();
+    }
+    conn = await RespConn.connect(port);
+    expect(await conn.call("PING")).toBe("+PONG\r\n");
+    expect(await conn.call("GET", "key:5")).toMatch(/^\$\d+\r\n/);
+    const size = Number((await conn.call("DBSIZE")).slice(1));
+    expect(size).toBeGreaterThanOrEqual(70000);
+    conn.close();
+  }, 60000);
 });
