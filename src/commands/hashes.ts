@@ -29,17 +29,19 @@ function readHash(c: Client, key: string): HashObj | undefined {
   return v;
 }
 
-function store(c: Client, key: string, h: HashObj, isNew: boolean): void {
-  if (isNew) c.db.add(key, h);
+/**
+ * Stores `h` under key unless it was already there: writers take `found = writeHash(...)`
+ * and work on `found ?? new HashObj()` (no tuple: HSET is a hot path).
+ */
+function store(c: Client, key: string, h: HashObj, found: HashObj | undefined): void {
+  if (found === undefined) c.db.add(key, h);
 }
 
 function hset(c: Client, a: Argv, name: string): number {
   if (a.argc % 2 === 1) fail(wrongArgs(name));
   const key = a.str(1);
-  // a missing hash starts empty and is stored by store() (no tuple: this is a hot path)
   const found = writeHash(c, key);
   const h = found ?? new HashObj();
-  const isNew = found === undefined;
   const lim = c.srv.enc;
   if (h.lp) for (let i = 2; i < a.argc; i++) h.checkArgLen(a.len(i), lim);
   let created = 0;
@@ -48,7 +50,7 @@ function hset(c: Client, a: Argv, name: string): number {
     const r = h.setBytes(a.buf, o[i * 2]!, o[i * 2 + 1]!, o[i * 2 + 2]!, o[i * 2 + 3]!, lim);
     if (r === null ? h.set(a.str(i), a.str(i + 1), lim) : r) created++;
   }
-  store(c, key, h, isNew);
+  store(c, key, h, found);
   c.srv.ks.written(c.db, key, N.HASH, "hset", (a.argc - 2) / 2);
   return created;
 }
@@ -171,7 +173,6 @@ export const handlers: Handlers = {
     const key = a.str(1);
     const found = writeHash(c, key);
     const h = found ?? new HashObj();
-    const isNew = found === undefined;
     const f = a.str(2);
     if (h.get(f) !== undefined) {
       c.out.int(0);
@@ -181,7 +182,7 @@ export const handlers: Handlers = {
     h.checkArgLen(f.length, lim);
     h.checkArgLen(a.len(3), lim);
     h.set(f, a.str(3), lim);
-    store(c, key, h, isNew);
+    store(c, key, h, found);
     c.srv.ks.written(c.db, key, N.HASH, "hset");
     c.out.int(1);
   },
@@ -282,7 +283,6 @@ export const handlers: Handlers = {
     if (Number.isNaN(incr)) fail(E.NOT_INT);
     const found = writeHash(c, key);
     const h = found ?? new HashObj();
-    const isNew = found === undefined;
     const f = a.str(2);
     const cur = h.get(f);
     let result: string;
@@ -299,7 +299,7 @@ export const handlers: Handlers = {
       }
     }
     h.set(f, result, c.srv.enc);
-    store(c, key, h, isNew);
+    store(c, key, h, found);
     c.srv.ks.written(c.db, key, N.HASH, "hincrby");
     c.out.ascii(`:${result}\r\n`);
   },
@@ -312,14 +312,13 @@ export const handlers: Handlers = {
     if (incr.inf) fail("ERR value is NaN or Infinity");
     const found = writeHash(c, key);
     const h = found ?? new HashObj();
-    const isNew = found === undefined;
     const f = a.str(2);
     const cur = h.get(f);
     if (cur !== undefined && parseLongDouble(cur) === null) fail("ERR hash value is not a float");
     const result = incrByFloatString(cur ?? "0", incrS);
     if (result === null) fail("ERR increment would produce NaN or Infinity");
     h.set(f, result, c.srv.enc);
-    store(c, key, h, isNew);
+    store(c, key, h, found);
     c.srv.ks.written(c.db, key, N.HASH, "hincrbyfloat");
     c.out.bulk(result);
     propagateAs(c, ["HSET", key, f, result]);

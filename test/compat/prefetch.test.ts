@@ -5,13 +5,14 @@
 
 import { describe, expect, test } from "bun:test";
 import { useDiffer } from "../helpers/diff.ts";
-import { RespConn } from "../helpers/resp.ts";
+import { encode as encodeCommand, RespConn } from "../helpers/resp.ts";
 import { prng } from "../helpers/random.ts";
 
 const d = useDiffer();
 
+/** A command in RESP as a latin1 string (batches are built and cut as strings here). */
 function encode(args: string[]): string {
-  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`).join("");
+  return Buffer.from(encodeCommand(args)).toString("latin1");
 }
 
 /** Sends raw bytes in one or two writes; reads `n` replies. */

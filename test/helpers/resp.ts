@@ -45,7 +45,8 @@ export function replyLength(b: Uint8Array, from = 0): number {
   return end < 0 ? -1 : end - from;
 }
 
-function encode(args: (string | Uint8Array)[]): Uint8Array {
+/** A command in RESP (string arguments as latin1). */
+export function encode(args: (string | Uint8Array)[]): Uint8Array {
   const parts: Uint8Array[] = [Buffer.from(`*${args.length}\r\n`)];
   for (const a of args) {
     const b = typeof a === "string" ? Buffer.from(a, "latin1") : a;

@@ -63,11 +63,8 @@ export class HashObj extends Obj {
 
   clone(): HashObj {
     const h = new HashObj();
-    if (this.tab !== null) {
-      const t = (h.tab = new KeyTable(4096));
-      h.m = t as unknown as FieldMap;
-      for (const [f, v] of this.m) t.put(f, v);
-    } else {
+    if (this.tab !== null) h.toTable(this.m);
+    else {
       const m = h.m as Map<string, string>;
       for (const [f, v] of this.m) m.set(f, v);
     }
@@ -76,11 +73,11 @@ export class HashObj extends Obj {
     return h;
   }
 
-  /** Redis's hashTypeTryConversion: an argument longer than the listpack limit converts first. */
   override elementTable(): KeyTable | null {
     return this.tab;
   }
 
+  /** Redis's hashTypeTryConversion: an argument longer than the listpack limit converts first. */
   checkArgLen(len: number, lim: EncodingLimits): void {
     if (this.lp && len > lim.hashMaxListpackValue) this.lp = false;
   }
@@ -109,7 +106,7 @@ export class HashObj extends Obj {
         this.payload += v.length - old.length;
         return false;
       }
-      if (m.size > BIG_HASH) this.toTable();
+      if (m.size > BIG_HASH) this.toTable(m);
     }
     this.payload += f.length + v.length;
     if (this.idx !== null) {
@@ -139,10 +136,10 @@ export class HashObj extends Obj {
     return t.created;
   }
 
-  /** Moves the fields from the Map into a KeyTable (once, when the hash grows big). */
-  private toTable(): void {
+  /** Puts the fields of `from` into a KeyTable that becomes this hash's (once it grows big, or a clone's). */
+  private toTable(from: FieldMap): void {
     const t = new KeyTable(4096);
-    for (const [f, v] of this.m) t.put(f, v);
+    for (const [f, v] of from) t.put(f, v);
     this.tab = t;
     this.m = t as unknown as FieldMap;
   }
